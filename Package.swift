@@ -1,0 +1,32 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "cqgreylist",
+    products: [
+        .executable(name: "cqgreylist", targets: ["cqgreylist"]),
+    ],
+    targets: [
+        // tinycdb from Debian's libcdb-dev, with a shim for its macro accessors.
+        .systemLibrary(name: "CTinyCDB", pkgConfig: "libcdb", providers: [.apt(["libcdb-dev"])]),
+
+        // The pure core: decisions, parsing, formats. No imports, no pointers.
+        .target(
+            name: "Greylist",
+            swiftSettings: [.strictMemorySafety(), .treatWarning("StrictMemorySafety", as: .error)]),
+
+        // The shell: system calls, the state directory, the cdb. Glibc only (the wrapper links it).
+        .target(
+            name: "GreylistSystem",
+            dependencies: ["Greylist"],
+            swiftSettings: [.strictMemorySafety()]),
+
+        // The per-connection wrapper: a fully static executable in release builds.
+        .executableTarget(
+            name: "cqgreylist",
+            dependencies: ["Greylist", "GreylistSystem"],
+            linkerSettings: [.unsafeFlags(["-static-executable"], .when(platforms: [.linux], configuration: .release))]),
+
+        .testTarget(name: "GreylistTests", dependencies: ["Greylist"]),
+    ]
+)

@@ -1,0 +1,38 @@
+/// Where a client's record lives in the state directory: `<directory>/<name>`.
+///
+/// IPv4: `<first octet>/<a.b.c.d>` (the cqgreylist 0.2 layout), or `<first octet>/<a.b.c>` with /24 keys,
+/// which no address can collide with. IPv6: `<first 16 bits in hex>/<RFC 5952 text of the masked prefix>`.
+public struct RecordKey: Hashable, Sendable {
+    /// The first-level directory: the first octet, or the first 16 bits in hex.
+    public let directory: String
+    /// The file name inside `directory`, also the key's name in the log.
+    public let name: String
+
+    /// The IPv4 prefix lengths a key may use: a whole address, or its /24.
+    public static let ipv4PrefixLengths: Set<Int> = [24, 32]
+    /// The IPv6 prefix lengths a key may use.
+    public static let ipv6PrefixLengths = 16...128
+
+    /// The key for `address` with the given prefix lengths (which `Settings` has already validated).
+    public init(address: ClientAddress, ipv4Prefix: Int, ipv6Prefix: Int) {
+        switch address.masked(to: address.isIPv4 ? ipv4Prefix : ipv6Prefix) {
+        case .v4(let value):
+            directory = String(value >> 24)
+            let quad = ClientAddress.dottedQuad(value)
+            name = ipv4Prefix == 24 ? String(quad[..<quad.lastIndex(of: ".")!]) : quad
+        case .v6(let value):
+            directory = String(UInt16(truncatingIfNeeded: value >> 112), radix: 16)
+            name = ClientAddress.rfc5952(value)
+        }
+    }
+
+    /// The record's path relative to the state directory.
+    public var relativePath: String { directory + "/" + name }
+}
+
+extension ClientAddress {
+    /// Whether this is an IPv4 address (IPv4-mapped IPv6 ones included).
+    public var isIPv4: Bool {
+        if case .v4 = self { true } else { false }
+    }
+}

@@ -1,0 +1,144 @@
+/// One setting of the wrapper: a command-line option and a per-connection environment variable.
+public enum Setting: String, CaseIterable, Sendable {
+    case directory, whitelist, delay, window, lifetime, ipv4Prefix, ipv6Prefix, timeout, hostname, message
+    case logOnly, failClosed
+
+    /// The command-line option, e.g. `--delay`.
+    public var option: String {
+        switch self {
+        case .directory: "--dir"
+        case .ipv4Prefix: "--ipv4-prefix"
+        case .ipv6Prefix: "--ipv6-prefix"
+        case .logOnly: "--log-only"
+        case .failClosed: "--fail-closed"
+        default: "--" + rawValue
+        }
+    }
+
+    /// The environment variable, e.g. `CQGREYLIST_DELAY`; it wins over the option.
+    public var environmentVariable: String {
+        switch self {
+        case .directory: "CQGREYLIST_DIR"
+        case .ipv4Prefix: "CQGREYLIST_IPV4_PREFIX"
+        case .ipv6Prefix: "CQGREYLIST_IPV6_PREFIX"
+        case .logOnly: "CQGREYLIST_LOGONLY"
+        case .failClosed: "CQGREYLIST_FAILCLOSED"
+        default: "CQGREYLIST_" + rawValue.uppercased()
+        }
+    }
+
+    /// Whether the setting is on by being present, taking no value.
+    public var isFlag: Bool { self == .logOnly || self == .failClosed }
+
+    /// The option's value placeholder and one line of help that shows the default.
+    public var help: (value: String, text: String) {
+        switch self {
+        case .directory: ("DIR", "Keep records in DIR (default \(Settings.defaults.directory)).")
+        case .whitelist: ("CDB", "Pass clients listed in CDB (default \(Settings.defaults.whitelist)).")
+        case .delay: ("TIME", "Pass a retry once its record is TIME old (default 300s).")
+        case .window: ("TIME", "Wait TIME for a retry, then start over (default 1d).")
+        case .lifetime: ("TIME", "Forget a passed client not seen for TIME (default 36d).")
+        case .ipv4Prefix: ("32|24", "Key IPv4 clients by address or by /24 (default 32).")
+        case .ipv6Prefix: ("BITS", "Key IPv6 clients by their /BITS prefix, 16-128 (default 64).")
+        case .timeout: ("TIME", "End a refusal dialogue after TIME with 421 (default 60s).")
+        case .hostname: ("NAME", "Name this host in replies (default $TCPLOCALHOST, control/me, localhost).")
+        case .message: ("TEXT", "Refuse with TEXT (default \"\(Settings.defaults.message)\").")
+        case .logOnly: ("", "Decide and log, but pass every client (default off).")
+        case .failClosed: ("", "Refuse clients when the state directory fails (default: pass them).")
+        }
+    }
+}
+
+/// Everything the wrapper needs to decide one connection.
+public struct Settings: Equatable, Sendable {
+    public var directory = "/var/qmail/cqgreylist"
+    public var whitelist = "/var/qmail/control/cqgreylist.cdb"
+    public var policy = Policy(delay: 300, window: 86_400, lifetime: 36 * 86_400)
+    public var ipv4Prefix = 32
+    public var ipv6Prefix = 64
+    public var timeout: Seconds = 60
+    /// The name in replies when configured or given by tcpserver; nil means control/me, else localhost.
+    public var hostname: String?
+    public var message = "greylisted, please try again later"
+    public var logOnly = false
+    public var failClosed = false
+
+    /// The defaults of DESIGN §2.
+    public static let defaults = Settings()
+
+    /// The longest refusal text or hostname accepted.
+    public static let maximumTextLength = 200
+
+    /// Merges option values with the environment (which wins); a bad value keeps the default and is reported.
+    public init(options: [Setting: String] = [:], environment: [String: String] = [:]) {
+        self.init()
+        for setting in Setting.allCases {
+            guard let value = environment[setting.environmentVariable] ?? options[setting] else { continue }
+            if let problem = apply(setting, value) {
+                let source = environment[setting.environmentVariable] != nil ? setting.environmentVariable : setting.option
+                problems.append("bad \(source) value \(LogLine.quoted(value)): \(problem), using the default")
+            }
+        }
+        if policy.window < policy.delay {
+            problems.append("retry window \(policy.window)s is shorter than the delay \(policy.delay)s, using the default window")
+            policy.window = max(Self.defaults.policy.window, policy.delay)
+        }
+        if hostname == nil, let local = environment["TCPLOCALHOST"], Self.isPrintableWord(local) { hostname = local }
+    }
+
+    private init() {}
+
+    /// Configuration errors found while merging, one sentence each, for the log.
+    public private(set) var problems: [String] = []
+
+    /// Sets `setting` from its text, or says what is wrong with it.
+    private mutating func apply(_ setting: Setting, _ value: String) -> String? {
+        switch setting {
+        case .directory, .whitelist:
+            guard value.hasPrefix("/"), !value.utf8.contains(0) else { return "not an absolute path" }
+            if setting == .directory { directory = value } else { whitelist = value }
+        case .delay, .window, .lifetime, .timeout:
+            guard let seconds = Self.parseDuration(value) else { return "not a duration like 300, 300s, 5m, 1h or 1d" }
+            switch setting {
+            case .delay: policy.delay = seconds
+            case .window: policy.window = seconds
+            case .lifetime: policy.lifetime = seconds
+            default:
+                guard seconds > 0 else { return "must be at least 1s" }
+                timeout = seconds
+            }
+        case .ipv4Prefix:
+            guard let bits = Int(value), RecordKey.ipv4PrefixLengths.contains(bits) else { return "must be 32 or 24" }
+            ipv4Prefix = bits
+        case .ipv6Prefix:
+            guard let bits = Int(value), RecordKey.ipv6PrefixLengths.contains(bits) else { return "must be 16 to 128" }
+            ipv6Prefix = bits
+        case .hostname:
+            guard Self.isPrintableWord(value) else { return "must be printable ASCII without spaces" }
+            hostname = value
+        case .message:
+            guard !value.isEmpty, value.utf8.count <= Self.maximumTextLength, value.utf8.allSatisfy({ (0x20...0x7e).contains($0) })
+            else { return "must be 1 to \(Self.maximumTextLength) printable ASCII characters" }
+            message = value
+        case .logOnly: logOnly = true
+        case .failClosed: failClosed = true
+        }
+        return nil
+    }
+
+    /// Seconds from `300`, `300s`, `5m`, `1h` or `1d`, up to ten years.
+    public static func parseDuration(_ text: String) -> Seconds? {
+        let units: [Character: Seconds] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+        let unit = text.last.flatMap { units[$0] }
+        let digits = unit == nil ? Substring(text) : text.dropLast()
+        guard (1...9).contains(digits.count), digits.allSatisfy({ ("0"..."9").contains($0) }), let number = Seconds(digits), number >= 0
+        else { return nil }
+        let seconds = number * (unit ?? 1)
+        return seconds <= 10 * 366 * 86_400 ? seconds : nil
+    }
+
+    /// Whether `text` can stand in an SMTP reply as a host name.
+    public static func isPrintableWord(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= maximumTextLength && text.utf8.allSatisfy { (0x21...0x7e).contains($0) }
+    }
+}

@@ -1,0 +1,40 @@
+import Greylist
+
+/// Decides one connection against the real state directory, in DESIGN §2's order, and writes the record back.
+public struct Greylister: Sendable {
+    /// The merged settings of this connection.
+    public let settings: Settings
+
+    /// A greylister with these settings.
+    public init(settings: Settings) { self.settings = settings }
+
+    /// The environment variables a connection's decision reads, each read once with `getenv`.
+    public static func readEnvironment() -> [String: String] {
+        var environment: [String: String] = [:]
+        for name in Client.environmentVariables + Setting.allCases.map(\.environmentVariable) {
+            environment[name] = environmentValue(name)
+        }
+        return environment
+    }
+
+    /// Decides for the client in `environment` at `now`, carrying out the store action; the result is the log line.
+    public func run(environment: [String: String], now: Timestamp) -> LogLine {
+        let client = environment["TCPREMOTEIP"]
+        switch Client(environment: environment) {
+        case .exempt(let reason), .unidentified(let reason):
+            return LogLine(client: client, outcome: .pass(reason))
+        case .address(let address):
+            let key = RecordKey(address: address, ipv4Prefix: settings.ipv4Prefix, ipv6Prefix: settings.ipv6Prefix)
+            let store = RecordDirectory(path: settings.directory)
+            do {
+                let decision = settings.policy.decide(record: try store.record(for: key), now: now)
+                try store.apply(decision.storeAction, to: key)
+                return LogLine(client: client, key: key, outcome: decision.outcome, age: decision.age, logOnly: settings.logOnly)
+            } catch {
+                let reason = Reason.error(error.description)
+                let outcome: Outcome = settings.failClosed ? .refuse(reason) : .pass(reason)
+                return LogLine(client: client, key: key, outcome: outcome, logOnly: settings.logOnly)
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import Greylist
+import Testing
+
+struct KeyCase: CustomTestStringConvertible, Sendable {
+    let address: String, ipv4Prefix: Int, ipv6Prefix: Int, path: String
+    var testDescription: String { "\(address) /\(address.contains(":") && !address.hasPrefix("::ffff") ? ipv6Prefix : ipv4Prefix) → \(path)" }
+}
+
+@Suite struct RecordKeyTests {
+    static let cases: [KeyCase] = [
+        .init(address: "192.0.2.7", ipv4Prefix: 32, ipv6Prefix: 64, path: "192/192.0.2.7"),
+        .init(address: "10.0.0.1", ipv4Prefix: 32, ipv6Prefix: 64, path: "10/10.0.0.1"),
+        .init(address: "192.0.2.7", ipv4Prefix: 24, ipv6Prefix: 64, path: "192/192.0.2"),
+        .init(address: "0.1.2.3", ipv4Prefix: 24, ipv6Prefix: 64, path: "0/0.1.2"),
+        .init(address: "::ffff:192.0.2.7", ipv4Prefix: 32, ipv6Prefix: 64, path: "192/192.0.2.7"),
+        .init(address: "2001:db8:1:2:3:4:5:6", ipv4Prefix: 32, ipv6Prefix: 64, path: "2001/2001:db8:1:2::"),
+        .init(address: "2001:db8:1:2:ffff::1", ipv4Prefix: 32, ipv6Prefix: 64, path: "2001/2001:db8:1:2::"),
+        .init(address: "2001:db8:1:2:3:4:5:6", ipv4Prefix: 32, ipv6Prefix: 128, path: "2001/2001:db8:1:2:3:4:5:6"),
+        .init(address: "2001:db8:1:2:3:4:5:6", ipv4Prefix: 32, ipv6Prefix: 48, path: "2001/2001:db8:1::"),
+        .init(address: "::1", ipv4Prefix: 32, ipv6Prefix: 64, path: "0/::"),
+        .init(address: "fe80::1", ipv4Prefix: 32, ipv6Prefix: 64, path: "fe80/fe80::"),
+    ]
+
+    @Test(arguments: cases)
+    func layout(_ row: KeyCase) {
+        let key = RecordKey(address: ClientAddress(row.address)!, ipv4Prefix: row.ipv4Prefix, ipv6Prefix: row.ipv6Prefix)
+        #expect(key.relativePath == row.path)
+        #expect(!key.name.contains("/") && key.name != "." && key.name != "..")
+    }
+}

@@ -1,0 +1,78 @@
+import Greylist
+import Testing
+
+@Suite struct SettingsTests {
+    @Test(arguments: [
+        ("300", 300), ("0", 0), ("45s", 45), ("5m", 300), ("2h", 7200), ("1d", 86_400), ("36d", 3_110_400),
+    ] as [(String, Seconds)])
+    func durations(_ text: String, _ seconds: Seconds) {
+        #expect(Settings.parseDuration(text) == seconds)
+    }
+
+    @Test(arguments: ["", "s", "-5", "+5", "5x", "1.5h", "5 m", "99999999999", "4000d", "５"])
+    func badDurations(_ text: String) {
+        #expect(Settings.parseDuration(text) == nil)
+    }
+
+    @Test func defaults() {
+        let settings = Settings()
+        #expect(settings.directory == "/var/qmail/cqgreylist")
+        #expect(settings.whitelist == "/var/qmail/control/cqgreylist.cdb")
+        #expect(settings.policy == Policy(delay: 300, window: 86_400, lifetime: 3_110_400))
+        #expect((settings.ipv4Prefix, settings.ipv6Prefix, settings.timeout) == (32, 64, 60))
+        #expect(settings.hostname == nil && !settings.logOnly && !settings.failClosed && settings.problems.isEmpty)
+    }
+
+    @Test func environmentWinsOverOptions() {
+        let settings = Settings(options: [.delay: "10m", .window: "2d", .ipv4Prefix: "24"],
+                                environment: ["CQGREYLIST_DELAY": "1m", "CQGREYLIST_DIR": "/tmp/x"])
+        #expect(settings.policy.delay == 60)
+        #expect(settings.policy.window == 172_800)
+        #expect(settings.ipv4Prefix == 24)
+        #expect(settings.directory == "/tmp/x")
+    }
+
+    @Test func flagsAreOnWhenPresentEvenEmpty() {
+        let settings = Settings(environment: ["CQGREYLIST_LOGONLY": "", "CQGREYLIST_FAILCLOSED": "no"])
+        #expect(settings.logOnly && settings.failClosed)
+        #expect(Settings(options: [.logOnly: ""]).logOnly)
+    }
+
+    @Test(arguments: [
+        ("CQGREYLIST_DELAY", "5x"), ("CQGREYLIST_DIR", "relative/dir"), ("CQGREYLIST_IPV4_PREFIX", "16"),
+        ("CQGREYLIST_IPV6_PREFIX", "129"), ("CQGREYLIST_TIMEOUT", "0"), ("CQGREYLIST_MESSAGE", "bad\r\n250 ok"),
+        ("CQGREYLIST_MESSAGE", String(repeating: "x", count: 201)), ("CQGREYLIST_HOSTNAME", "two words"),
+    ])
+    func aBadValueKeepsTheDefaultAndIsReported(_ variable: String, _ value: String) {
+        let settings = Settings(environment: [variable: value])
+        var expected = Settings()
+        expected.hostname = nil
+        #expect(settings.problems.count == 1)
+        #expect(settings.problems.first?.hasPrefix("bad \(variable) value ") == true)
+        #expect(settings.directory == expected.directory && settings.policy == expected.policy)
+        #expect(settings.message == expected.message && settings.timeout == expected.timeout)
+        #expect(settings.ipv4Prefix == 32 && settings.ipv6Prefix == 64 && settings.hostname == nil)
+    }
+
+    @Test func aBadOptionIsReportedByItsName() {
+        #expect(Settings(options: [.delay: "soon"]).problems == [#"bad --delay value "soon": not a duration like 300, 300s, 5m, 1h or 1d, using the default"#])
+    }
+
+    @Test func windowShorterThanDelayIsACorrectedMistake() {
+        let settings = Settings(environment: ["CQGREYLIST_DELAY": "2d", "CQGREYLIST_WINDOW": "1h"])
+        #expect(settings.policy.delay == 172_800 && settings.policy.window == 172_800)
+        #expect(settings.problems.count == 1)
+    }
+
+    @Test func hostnameComesFromTheSettingThenTCPLOCALHOST() {
+        #expect(Settings(environment: ["TCPLOCALHOST": "mx.example"]).hostname == "mx.example")
+        #expect(Settings(options: [.hostname: "a.example"], environment: ["TCPLOCALHOST": "mx.example"]).hostname == "a.example")
+        #expect(Settings(environment: ["TCPLOCALHOST": "bad name"]).hostname == nil)
+    }
+
+    @Test func everySettingHasADistinctOptionAndVariable() {
+        #expect(Set(Setting.allCases.map(\.option)).count == Setting.allCases.count)
+        #expect(Set(Setting.allCases.map(\.environmentVariable)).count == Setting.allCases.count)
+        #expect(Setting.allCases.allSatisfy { $0.environmentVariable.hasPrefix("CQGREYLIST_") })
+    }
+}
