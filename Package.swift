@@ -28,5 +28,8 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-executable"], .when(platforms: [.linux], configuration: .release))]),
 
         .testTarget(name: "GreylistTests", dependencies: ["Greylist"]),
+        .testTarget(name: "GreylistSystemTests", dependencies: ["Greylist", "GreylistSystem"]),
+        // Runs the built executables as processes; depends on no executable target.
+        .testTarget(name: "EndToEndTests", dependencies: ["Greylist"]),
     ]
 )

@@ -1,0 +1,159 @@
+import Foundation
+import Glibc
+import Testing
+
+/// The built executables, found beside this test binary (no test target depends on an executable target).
+enum Built {
+    static let directory = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "")
+        .deletingLastPathComponent().path
+    static func path(_ name: String) -> String { directory + "/" + name }
+    static let wrapper = path("cqgreylist")
+    /// The stand-in qmail-smtpd, from the source tree.
+    static let standIn = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../tools/stand-in-smtpd").standardized.path
+}
+
+/// A fresh directory under the system's temporary directory, removed when the value goes away.
+final class TemporaryDirectory: @unchecked Sendable {
+    let path: String
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("cqgreylist-e2e-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// Every regular file under the directory, as paths relative to it.
+    func files() -> [String] {
+        let enumerator = FileManager.default.enumerator(atPath: path)
+        var result: [String] = []
+        while let next = enumerator?.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path + "/" + next, isDirectory: &isDirectory), !isDirectory.boolValue {
+                result.append(next)
+            }
+        }
+        return result.sorted()
+    }
+}
+
+/// What a finished process left.
+struct Finished {
+    var status: Int32
+    var output: String
+    var errors: String
+}
+
+/// Starts `executable` with exactly `environment`, default signal dispositions and an empty signal mask (as
+/// tcpserver gives its children), and stdin/stdout/stderr from/to the given files. Calls `posix_spawn(3)`.
+func spawn(_ executable: String, _ arguments: [String], environment: [String: String],
+           stdin: String, stdout: String, stderr: String) throws -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t(), all = sigset_t()
+    sigemptyset(&none)
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    let environment = environment.merging(["PATH": "/usr/local/bin:/usr/bin:/bin"]) { mine, _ in mine }
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    let envp = environment.map { strdup("\($0)=\($1)") } + [nil]
+    defer { (argv + envp).forEach { free($0) } }
+    var pid: pid_t = 0
+    let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+    guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EINVAL) }
+    return pid
+}
+
+/// Waits for `pid` to exit, killing it after `limit` seconds; returns its exit status (128 + signal if killed).
+func waitForExit(_ pid: pid_t, limit: TimeInterval) -> Int32 {
+    let deadline = Date(timeIntervalSinceNow: limit)
+    var status: Int32 = 0
+    while waitpid(pid, &status, WNOHANG) == 0 {
+        if Date() > deadline {
+            Issue.record("process \(pid) still running after \(limit)s: killed")
+            kill(pid, SIGKILL)
+            waitpid(pid, &status, 0)
+            break
+        }
+        usleep(2_000)
+    }
+    return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+}
+
+/// Runs `executable` with `arguments`, exactly `environment`, and `input` on stdin; waits at most `limit` seconds.
+func run(_ executable: String, _ arguments: [String] = [], environment: [String: String] = [:],
+         input: Data = Data(), limit: TimeInterval = 30) throws -> Finished {
+    let scratch = try TemporaryDirectory()
+    let files = ["in", "out", "err"].map { scratch.path + "/" + $0 }
+    try input.write(to: URL(fileURLWithPath: files[0]))
+    let pid = try spawn(executable, arguments, environment: environment, stdin: files[0], stdout: files[1], stderr: files[2])
+    let status = waitForExit(pid, limit: limit)
+    let read = { (path: String) in String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
+    return Finished(status: status, output: read(files[1]), errors: read(files[2]))
+}
+
+/// Runs a shell command line (for raw bytes and redirections Foundation cannot express).
+func shell(_ command: String, environment: [String: String] = [:], input: Data = Data(), limit: TimeInterval = 30) throws -> Finished {
+    try run("/bin/sh", ["-c", command], environment: environment, input: input, limit: limit)
+}
+
+/// Sets a file's mtime into the past, as time passing would.
+func age(_ path: String, by seconds: Int) throws {
+    try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -Double(seconds))], ofItemAtPath: path)
+}
+
+/// A real tcpserver on a loopback port running `program`, stopped when the value goes away.
+final class TCPServer: @unchecked Sendable {
+    let port: String
+    let log: String
+    private let pid: pid_t
+
+    /// Starts `tcpserver -1 -R -H -l mx.test [-x rules] host 0 program...`, logging stderr to `log`.
+    init(host: String = "127.0.0.1", rules: String? = nil, environment: [String: String] = [:], _ program: [String], log: String) throws {
+        self.log = log
+        let portFile = log + ".port"
+        let arguments = ["-1", "-R", "-H", "-l", "mx.test"] + (rules.map { ["-x", $0] } ?? []) + [host, "0"] + program
+        pid = try spawn("/usr/bin/tcpserver", arguments, environment: environment, stdin: "/dev/null", stdout: portFile, stderr: log)
+        var port = ""
+        for _ in 0..<500 where port.isEmpty {
+            usleep(10_000)
+            port = (try? String(contentsOfFile: portFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        }
+        self.port = port
+        if port.isEmpty { Issue.record("tcpserver did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")") }
+    }
+
+    deinit {
+        kill(pid, SIGTERM)
+        _ = waitForExit(pid, limit: 10)
+    }
+
+    /// The log lines so far that the wrapper wrote.
+    var wrapperLog: [String] {
+        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init).filter { $0.hasPrefix("cqgreylist:") }
+    }
+}
+
+/// Sends one message with swaks to `server`, from `localAddress`; returns swaks' transcript.
+func sendMail(to server: TCPServer, host: String = "127.0.0.1", from localAddress: String? = nil) throws -> String {
+    var arguments = ["--server", host, "--port", server.port, "--from", "sender@example.org", "--to", "postmaster@mx.test",
+                     "--timeout", "10", "--body", "hello"]
+    if let localAddress { arguments += ["--local-interface", localAddress] }
+    let result = try run("/usr/bin/swaks", arguments, limit: 20)
+    return result.output + result.errors
+}
+
+extension String {
+    /// Whether a swaks transcript shows the message accepted after DATA.
+    var showsDelivery: Bool { contains("<-  250 ok ") && contains(" -> DATA") && !contains("<** ") }
+    /// Whether a swaks transcript shows the temporary refusal of RCPT.
+    var showsRefusal: Bool { contains("<** 451 ") }
+}

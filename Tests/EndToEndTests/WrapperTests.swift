@@ -1,0 +1,197 @@
+import Foundation
+import Testing
+
+/// The built wrapper run directly, with files for stdin/stdout/stderr, as tcpserver would run it.
+@Suite struct WrapperTests {
+    static let session = Data("EHLO client.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\nQUIT\r\n".utf8)
+
+    @Test func newEarlyRetriedKnown() throws {
+        let state = try TemporaryDirectory()
+        let environment = ["TCPREMOTEIP": "192.0.2.7", "CQGREYLIST_DIR": state.path]
+        let first = try run(Built.wrapper, ["/bin/echo", "passed"], environment: environment, input: Self.session)
+        #expect(first.status == 0)
+        #expect(first.output == "220 localhost ESMTP\r\n250 localhost\r\n250 ok\r\n451 greylisted, please try again later\r\n"
+                + "451 greylisted, please try again later\r\n221 localhost closing connection\r\n")
+        #expect(first.errors.hasSuffix(" ip=192.0.2.7 key=192.0.2.7 action=greylist reason=new\n"))
+        #expect(state.files() == ["192/192.0.2.7"])
+
+        let early = try run(Built.wrapper, ["/bin/echo", "passed"], environment: environment, input: Self.session)
+        #expect(early.output.contains("451 ") && early.errors.contains("action=greylist age=0 reason=early"))
+
+        try age(state.path + "/192/192.0.2.7", by: 301)
+        let retried = try run(Built.wrapper, ["/bin/echo", "passed"], environment: environment)
+        #expect(retried.output == "passed\n" && retried.errors.contains("action=pass age=301 reason=retried"))
+
+        let known = try run(Built.wrapper, ["/bin/echo", "passed"], environment: environment)
+        #expect(known.output == "passed\n" && known.errors.contains("action=pass age=0 reason=known"))
+        #expect(known.errors.filter { $0 == "\n" }.count == 1)
+    }
+
+    @Test func execLeavesSignalsDescriptorsAndEnvironmentAsTheyWere() throws {
+        let probe = "grep -E '^Sig(Ign|Blk)' /proc/self/status; ls /proc/self/fd; env | grep '^CUSTOM='"
+        let environment = ["RELAYCLIENT": "", "TCPREMOTEIP": "192.0.2.7", "CUSTOM": "a b=c"]
+        let direct = try run("/bin/sh", ["-c", probe], environment: environment)
+        let wrapped = try run(Built.wrapper, ["/bin/sh", "-c", probe], environment: environment)
+        #expect(wrapped.status == 0)
+        #expect(wrapped.output == direct.output)
+        #expect(wrapped.output.contains("CUSTOM=a b=c"))
+    }
+
+    @Test func argvPassesByteForByte() throws {
+        let environment = ["W": Built.wrapper, "WHITELISTED": "", "TCPREMOTEIP": "192.0.2.7",
+                           "SHOW": #"printf '%s|' "$@" | od -An -tx1"#]
+        let arguments = #"/bin/sh -c "$SHOW" sh "$(printf 'a\377b')" --delay "" '-- x'"#
+        let direct = try shell("exec " + arguments, environment: environment)
+        let wrapped = try shell(#"exec "$W" --delay 5m "# + arguments, environment: environment)
+        #expect(direct.output.contains("61 ff 62 7c"))
+        #expect(wrapped.output == direct.output)
+    }
+
+    @Test(arguments: [
+        (nil, "no TCPREMOTEIP"), ("", "bad TCPREMOTEIP"), ("../../etc/x", "bad TCPREMOTEIP"),
+        (String(repeating: "9", count: 5000), "bad TCPREMOTEIP"), ("１９２.０.２.７", "bad TCPREMOTEIP"),
+        ("fe80::1%eth0", "bad TCPREMOTEIP"), ("192.0.2.7/../../x", "bad TCPREMOTEIP"),
+    ] as [(String?, String)])
+    func anUnusableClientAddressPassesAndTouchesNothing(_ address: String?, _ reason: String) throws {
+        let parent = try TemporaryDirectory()
+        let state = parent.path + "/state"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: false)
+        var environment = ["CQGREYLIST_DIR": state]
+        environment["TCPREMOTEIP"] = address
+        let result = try run(Built.wrapper, ["/bin/echo", "passed"], environment: environment)
+        #expect(result.output == "passed\n")
+        #expect(result.errors.contains("action=pass reason=error \(reason)\n"))
+        #expect(result.errors.filter { $0 == "\n" }.count == 1 && result.errors.utf8.count < 400)
+        #expect(parent.files().isEmpty)
+    }
+
+    @Test func anAddressThatIsNotUTF8PassesAndIsLoggedEscaped() throws {
+        let state = try TemporaryDirectory()
+        let result = try shell(#"TCPREMOTEIP="$(printf '1.2.3.\377')" exec "$W" /bin/echo passed"#,
+                               environment: ["W": Built.wrapper, "CQGREYLIST_DIR": state.path])
+        #expect(result.output == "passed\n" && result.errors.contains(#"ip=1.2.3.\xef\xbf\xbd action=pass reason=error bad TCPREMOTEIP"#))
+        #expect(state.files().isEmpty)
+    }
+
+    @Test(arguments: [("qmail-smtpd-missing", "No such file or directory"), ("not-executable", "Permission denied")])
+    func aProgramThatCannotRunExits111(_ name: String, _ problem: String) throws {
+        let directory = try TemporaryDirectory()
+        let program = directory.path + "/" + name
+        if name == "not-executable" { FileManager.default.createFile(atPath: program, contents: Data("#!/bin/sh\n".utf8)) }
+        let result = try run(Built.wrapper, [program], environment: ["RELAYCLIENT": "", "TCPREMOTEIP": "192.0.2.7"])
+        #expect(result.status == 111)
+        #expect(result.errors.contains("action=pass reason=relayclient\n"))
+        #expect(result.errors.contains(" fatal: unable to run \(program): \(problem)\n"))
+    }
+
+    @Test(arguments: [[], ["--delay"], ["--nonsense", "prog"], ["--log-only=yes", "prog"]])
+    func usageErrorsExit100(_ arguments: [String]) throws {
+        let result = try run(Built.wrapper, arguments)
+        #expect(result.status == 100)
+        #expect(result.errors.hasPrefix("cqgreylist: fatal: ") && result.errors.contains("usage: cqgreylist"))
+    }
+
+    @Test func helpShowsEveryOption() throws {
+        let result = try run(Built.wrapper, ["--help"])
+        #expect(result.status == 0)
+        #expect(result.output.contains("--ipv6-prefix BITS") && result.output.contains("CQGREYLIST_FAILCLOSED"))
+    }
+
+    @Test func aBadSettingIsReportedAndTheDefaultUsed() throws {
+        let state = try TemporaryDirectory()
+        let result = try run(Built.wrapper, ["/bin/echo", "passed"], environment: [
+            "TCPREMOTEIP": "192.0.2.7", "CQGREYLIST_DIR": state.path, "CQGREYLIST_DELAY": "5 minutes"])
+        #expect(result.errors.contains(#"warning: bad CQGREYLIST_DELAY value "5 minutes": not a duration"#))
+        #expect(result.errors.contains("reason=new"))
+    }
+
+    @Test func logOnlyPassesAndKeepsRecords() throws {
+        let state = try TemporaryDirectory()
+        let result = try run(Built.wrapper, ["--log-only", "/bin/echo", "passed"],
+                             environment: ["TCPREMOTEIP": "2001:db8:1:2:3:4:5:6", "CQGREYLIST_DIR": state.path])
+        #expect(result.output == "passed\n" && result.errors.contains("key=2001:db8:1:2:: action=logonly reason=new"))
+        #expect(state.files() == ["2001/2001:db8:1:2::"])
+    }
+
+    @Test func aMissingStateDirectoryFailsOpenOrClosedAsAsked() throws {
+        let environment = ["TCPREMOTEIP": "192.0.2.7", "CQGREYLIST_DIR": "/nonexistent/state"]
+        let open = try run(Built.wrapper, ["/bin/echo", "passed"], environment: environment)
+        #expect(open.output == "passed\n")
+        #expect(open.errors.contains("action=pass reason=error mkdir /nonexistent/state/192: No such file or directory\n"))
+        let closed = try run(Built.wrapper, ["--fail-closed", "/bin/echo", "passed"], environment: environment, input: Self.session)
+        #expect(closed.output.contains("451 greylisted") && !closed.output.contains("passed"))
+        #expect(closed.errors.contains("action=greylist reason=error mkdir /nonexistent/state/192: No such file or directory\n"))
+    }
+
+    @Test func twoHundredSimultaneousConnectionsMakeOneRecord() throws {
+        let state = try TemporaryDirectory()
+        let result = try shell(#"for i in $(seq 200); do "$W" /bin/true </dev/null & done; wait"#,
+                               environment: ["W": Built.wrapper, "TCPREMOTEIP": "198.51.100.9", "CQGREYLIST_DIR": state.path],
+                               limit: 60)
+        let lines = result.errors.split(separator: "\n")
+        #expect(lines.count == 200)
+        #expect(lines.allSatisfy { $0.hasSuffix("reason=new") || $0.hasSuffix("reason=early") })
+        #expect(lines.filter { $0.hasSuffix("reason=new") }.count >= 1)
+        #expect(state.files() == ["198/198.51.100.9"])
+    }
+}
+
+/// The refusal dialogue against hostile and odd clients, through the built wrapper.
+@Suite struct RefusalDialogueTests {
+    let state: TemporaryDirectory
+    let environment: [String: String]
+    init() throws {
+        state = try TemporaryDirectory()
+        environment = ["TCPREMOTEIP": "203.0.113.5", "CQGREYLIST_DIR": state.path, "CQGREYLIST_HOSTNAME": "mx.test",
+                       "CQGREYLIST_TIMEOUT": "1", "W": Built.wrapper]
+    }
+
+    func replies(_ output: String) -> [String] { output.split(separator: "\r\n").map(String.init) }
+
+    @Test func pipelinedCommandsAreAnsweredInOrder() throws {
+        let input = Data("HELO a\r\nMAIL FROM:<>\r\nRCPT TO:<b@c>\r\nDATA\r\nRSET\r\nHELOX\r\nSTARTTLS\r\nQUIT\r\nNOOP\r\n".utf8)
+        let result = try run(Built.wrapper, ["/bin/false"], environment: environment, input: input)
+        #expect(replies(result.output) == ["220 mx.test ESMTP", "250 mx.test", "250 ok", "250 ok",
+                                            "451 greylisted, please try again later", "250 ok", "502 command not implemented",
+                                            "454 TLS not available", "221 mx.test closing connection"])
+        #expect(result.status == 0)
+    }
+
+    @Test func aSilentClientGets421AfterTheTimeout() throws {
+        let result = try shell(#"sleep 4 | "$W" /bin/false"#, environment: environment)
+        #expect(replies(result.output) == ["220 mx.test ESMTP", "421 mx.test timeout, closing connection"])
+    }
+
+    @Test func aClientThatClosesMidLineGetsNoReplyToIt() throws {
+        let result = try run(Built.wrapper, ["/bin/false"], environment: environment, input: Data("HELO a\r\nNOOP".utf8))
+        #expect(replies(result.output) == ["220 mx.test ESMTP", "250 mx.test"])
+        #expect(result.status == 0)
+    }
+
+    @Test func aThousandCommandsGet421AfterFifty() throws {
+        let input = Data(String(repeating: "NOOP\r\n", count: 1000).utf8)
+        let result = try run(Built.wrapper, ["/bin/false"], environment: environment, input: input)
+        #expect(replies(result.output) == ["220 mx.test ESMTP"] + Array(repeating: "250 ok", count: 50)
+                + ["421 mx.test too many commands, closing connection"])
+    }
+
+    @Test func binaryJunkWithNULsAndBareLFsDoesNotCrash() throws {
+        var generator = SystemRandomNumberGenerator()
+        let junk = Data((0..<200_000).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let result = try run(Built.wrapper, ["/bin/false"], environment: environment, input: junk)
+        #expect(result.status == 0)
+        #expect(replies(result.output).allSatisfy { $0.count < 100 })
+    }
+
+    @Test func aTenMegabyteLineKeepsMemoryFlat() throws {
+        let measure = #"/usr/bin/time -f 'maxrss=%M' -o "$TMPDIR/rss" "$W" /bin/false; cat "$TMPDIR/rss" >&2"#
+        var environment = environment
+        environment["TMPDIR"] = state.path
+        let small = try shell("printf 'NOOP' | " + measure, environment: environment)
+        let large = try shell("head -c 10000000 /dev/zero | tr '\\0' A | " + measure, environment: environment)
+        #expect(replies(large.output) == ["220 mx.test ESMTP", "500 line too long"])
+        func kilobytes(_ errors: String) -> Int { Int(errors.split(separator: "maxrss=").last?.prefix { $0.isNumber } ?? "") ?? -1 }
+        #expect(kilobytes(small.errors) > 0)
+        #expect(kilobytes(large.errors) - kilobytes(small.errors) < 1024, "peak RSS grew with the line: \(small.errors) \(large.errors)")
+    }
+}

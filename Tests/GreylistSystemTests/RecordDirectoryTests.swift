@@ -1,0 +1,139 @@
+import Foundation
+import Greylist
+@testable import GreylistSystem
+import Testing
+
+/// A fresh directory under the system's temporary directory, removed when the value goes away.
+final class TemporaryDirectory {
+    let path: String
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("cqgreylist-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+func setModificationTime(_ path: String, secondsAgo: Int) throws {
+    try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -Double(secondsAgo))], ofItemAtPath: path)
+}
+
+func permissions(_ path: String) throws -> Int {
+    try (FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as! NSNumber).intValue
+}
+
+@Suite struct RecordDirectoryTests {
+    let key = RecordKey(address: ClientAddress("192.0.2.7")!, ipv4Prefix: 32, ipv6Prefix: 64)
+
+    @Test func lifecycleOnRealFiles() throws {
+        let temporary = try TemporaryDirectory()
+        let store = RecordDirectory(path: temporary.path)
+        let file = store.path(for: key)
+        #expect(file == temporary.path + "/192/192.0.2.7")
+        #expect(try store.record(for: key) == nil)
+
+        try store.apply(.create, to: key)
+        guard case .pending(let firstSeen) = try store.record(for: key) else { Issue.record("not pending"); return }
+        #expect(abs(firstSeen - currentTime()) <= 2)
+        #expect(try permissions(file) == 0o600)
+        #expect(try permissions(temporary.path + "/192") == 0o700)
+
+        try store.apply(.create, to: key)  // a lost race: the record exists, nothing changes
+        #expect(try store.record(for: key) == .pending(firstSeen: firstSeen))
+
+        try setModificationTime(file, secondsAgo: 600)
+        try store.apply(.markPassed, to: key)
+        guard case .passed(let lastSeen) = try store.record(for: key) else { Issue.record("not passed"); return }
+        #expect(abs(lastSeen - currentTime()) <= 2)
+
+        try setModificationTime(file, secondsAgo: 7200)
+        try store.apply(.refresh, to: key)
+        #expect(try store.record(for: key).map { if case .passed(let t) = $0 { abs(t - currentTime()) <= 2 } else { false } } == true)
+
+        try setModificationTime(file, secondsAgo: 90 * 86_400)
+        try store.apply(.restart, to: key)
+        #expect(try store.record(for: key).map { if case .pending(let t) = $0 { abs(t - currentTime()) <= 2 } else { false } } == true)
+    }
+
+    @Test func aRecordWrittenByCqgreylist02IsPending() throws {
+        let temporary = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: temporary.path + "/192", withIntermediateDirectories: false)
+        FileManager.default.createFile(atPath: temporary.path + "/192/192.0.2.7", contents: Data())
+        try setModificationTime(temporary.path + "/192/192.0.2.7", secondsAgo: 400)
+        let record = try RecordDirectory(path: temporary.path).record(for: key)
+        #expect(record.map { if case .pending(let t) = $0 { abs(currentTime() - 400 - t) <= 2 } else { false } } == true)
+    }
+
+    @Test func somethingElseAtTheRecordPathIsAnError() throws {
+        let temporary = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: temporary.path + "/192/192.0.2.7", withIntermediateDirectories: true)
+        #expect(throws: StoreError(operation: "stat", path: temporary.path + "/192/192.0.2.7", problem: "not a regular file")) {
+            try RecordDirectory(path: temporary.path).record(for: key)
+        }
+    }
+
+    @Test func aSymlinkAtTheRecordPathIsNeitherFollowedNorWritten() throws {
+        let temporary = try TemporaryDirectory()
+        let target = temporary.path + "/target"
+        FileManager.default.createFile(atPath: target, contents: Data())
+        try FileManager.default.createDirectory(atPath: temporary.path + "/192", withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(atPath: temporary.path + "/192/192.0.2.7", withDestinationPath: target)
+        let store = RecordDirectory(path: temporary.path)
+        #expect(throws: StoreError.self) { try store.record(for: key) }
+        #expect(throws: StoreError.self) { try store.apply(.markPassed, to: key) }
+        #expect(throws: StoreError.self) { try store.apply(.restart, to: key) }
+        #expect(try FileManager.default.attributesOfItem(atPath: target)[.size] as? Int == 0)
+    }
+
+    @Test func aMissingStateDirectoryIsAnErrorNamingThePath() throws {
+        let store = RecordDirectory(path: "/nonexistent/cqgreylist")
+        #expect(throws: StoreError(operation: "mkdir", path: "/nonexistent/cqgreylist/192", problem: "No such file or directory")) {
+            try store.apply(.create, to: key)
+        }
+    }
+}
+
+@Suite struct GreylisterTests {
+    func settings(_ directory: String, _ environment: [String: String] = [:]) -> Settings {
+        Settings(options: [.directory: directory], environment: environment)
+    }
+
+    @Test func newEarlyRetriedKnown() throws {
+        let temporary = try TemporaryDirectory()
+        let greylister = Greylister(settings: settings(temporary.path))
+        let environment = ["TCPREMOTEIP": "::ffff:192.0.2.7"]
+        #expect(greylister.run(environment: environment, now: currentTime()).outcome == .refuse(.new))
+        #expect(greylister.run(environment: environment, now: currentTime()).outcome == .refuse(.early))
+        try setModificationTime(temporary.path + "/192/192.0.2.7", secondsAgo: 301)
+        let retried = greylister.run(environment: environment, now: currentTime())
+        #expect(retried.outcome == .pass(.retried) && retried.key?.name == "192.0.2.7")
+        #expect(greylister.run(environment: environment, now: currentTime()).outcome == .pass(.known))
+    }
+
+    @Test func exemptAndUnidentifiedClientsLeaveNoRecord() throws {
+        let temporary = try TemporaryDirectory()
+        let greylister = Greylister(settings: settings(temporary.path))
+        for environment in [["RELAYCLIENT": "", "TCPREMOTEIP": "192.0.2.7"], ["WHITELISTED": "", "TCPREMOTEIP": "192.0.2.7"],
+                            ["TCPREMOTEIP": "../../etc/passwd"], ["TCPREMOTEIP": "fe80::1%lo"], [:]] {
+            #expect(greylister.run(environment: environment, now: currentTime()).passes)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path).isEmpty)
+    }
+
+    @Test func storeFailuresFailOpenUnlessAskedToFailClosed() throws {
+        let missing = "/nonexistent/cqgreylist"
+        let open = Greylister(settings: settings(missing)).run(environment: ["TCPREMOTEIP": "192.0.2.7"], now: 0)
+        #expect(open.outcome == .pass(.error("mkdir /nonexistent/cqgreylist/192: No such file or directory")))
+        let closed = Greylister(settings: settings(missing, ["CQGREYLIST_FAILCLOSED": ""]))
+            .run(environment: ["TCPREMOTEIP": "192.0.2.7"], now: 0)
+        #expect(closed.outcome == .refuse(.error("mkdir /nonexistent/cqgreylist/192: No such file or directory")))
+        #expect(!closed.passes)
+    }
+
+    @Test func logOnlyStillKeepsRecords() throws {
+        let temporary = try TemporaryDirectory()
+        let line = Greylister(settings: settings(temporary.path, ["CQGREYLIST_LOGONLY": ""]))
+            .run(environment: ["TCPREMOTEIP": "2001:db8:1:2::99"], now: currentTime())
+        #expect(line.passes && line.outcome == .refuse(.new))
+        #expect(FileManager.default.fileExists(atPath: temporary.path + "/2001/2001:db8:1:2::"))
+    }
+}
