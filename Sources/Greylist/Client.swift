@@ -11,7 +11,7 @@ public enum Client: Equatable, Sendable {
     public static let environmentVariables = ["RELAYCLIENT", "WHITELISTED", "TCPREMOTEIP", "TCPLOCALHOST"]
 
     /// Classifies the client of a connection from its environment.
-    public init(environment: [String: String]) {
+    public init(environment: Environment) {
         if environment["RELAYCLIENT"] != nil {
             self = .exempt(.relayClient)
         } else if environment["WHITELISTED"] != nil {

@@ -9,7 +9,7 @@ public struct RecordKey: Hashable, Sendable {
     public let name: String
 
     /// The IPv4 prefix lengths a key may use: a whole address, or its /24.
-    public static let ipv4PrefixLengths: Set<Int> = [24, 32]
+    public static let ipv4PrefixLengths = [24, 32]
     /// The IPv6 prefix lengths a key may use.
     public static let ipv6PrefixLengths = 16...128
 

@@ -19,11 +19,17 @@ public enum Setting: String, CaseIterable, Sendable {
     public var environmentVariable: String {
         switch self {
         case .directory: "CQGREYLIST_DIR"
+        case .whitelist: "CQGREYLIST_WHITELIST"
+        case .delay: "CQGREYLIST_DELAY"
+        case .window: "CQGREYLIST_WINDOW"
+        case .lifetime: "CQGREYLIST_LIFETIME"
         case .ipv4Prefix: "CQGREYLIST_IPV4_PREFIX"
         case .ipv6Prefix: "CQGREYLIST_IPV6_PREFIX"
+        case .timeout: "CQGREYLIST_TIMEOUT"
+        case .hostname: "CQGREYLIST_HOSTNAME"
+        case .message: "CQGREYLIST_MESSAGE"
         case .logOnly: "CQGREYLIST_LOGONLY"
         case .failClosed: "CQGREYLIST_FAILCLOSED"
-        default: "CQGREYLIST_" + rawValue.uppercased()
         }
     }
 
@@ -70,10 +76,11 @@ public struct Settings: Equatable, Sendable {
     public static let maximumTextLength = 200
 
     /// Merges option values with the environment (which wins); a bad value keeps the default and is reported.
-    public init(options: [Setting: String] = [:], environment: [String: String] = [:]) {
+    public init(options: [SettingValue] = [], environment: Environment = [:]) {
         self.init()
         for setting in Setting.allCases {
-            guard let value = environment[setting.environmentVariable] ?? options[setting] else { continue }
+            let option = options.last { $0.setting == setting }?.value
+            guard let value = environment[setting.environmentVariable] ?? option else { continue }
             if let problem = apply(setting, value) {
                 let source = environment[setting.environmentVariable] != nil ? setting.environmentVariable : setting.option
                 problems.append("bad \(source) value \(LogLine.quoted(value)): \(problem), using the default")

@@ -9,7 +9,7 @@ public struct UsageError: Error, Equatable, Sendable {
 /// The wrapper's own options, parsed by hand up to the first non-option; the rest is the next program.
 public struct WrapperArguments: Equatable, Sendable {
     /// Settings given as options (the environment may still override them).
-    public var options: [Setting: String] = [:]
+    public var options: [SettingValue] = []
     /// Index into argv of the next program's name.
     public var programIndex = 0
     /// Whether `--help` was asked for.
@@ -30,13 +30,13 @@ public struct WrapperArguments: Equatable, Sendable {
             }
             if setting.isFlag {
                 guard name == argument else { throw UsageError(message: "\(name) takes no value") }
-                result.options[setting] = ""
+                result.options.append(SettingValue(setting, ""))
             } else if name != argument {
-                result.options[setting] = String(argument.dropFirst(name.count + 1))
+                result.options.append(SettingValue(setting, String(argument.dropFirst(name.count + 1))))
             } else {
                 index += 1
                 guard index < arguments.count else { throw UsageError(message: "\(name) needs a value") }
-                result.options[setting] = arguments[index]
+                result.options.append(SettingValue(setting, arguments[index]))
             }
             index += 1
         }

@@ -9,8 +9,8 @@ public struct Greylister: Sendable {
     public init(settings: Settings) { self.settings = settings }
 
     /// The environment variables a connection's decision reads, each read once with `getenv`.
-    public static func readEnvironment() -> [String: String] {
-        var environment: [String: String] = [:]
+    public static func readEnvironment() -> Environment {
+        var environment = Environment()
         for name in Client.environmentVariables + Setting.allCases.map(\.environmentVariable) {
             environment[name] = environmentValue(name)
         }
@@ -18,7 +18,7 @@ public struct Greylister: Sendable {
     }
 
     /// Decides for the client in `environment` at `now`, carrying out the store action; the result is the log line.
-    public func run(environment: [String: String], now: Timestamp) -> LogLine {
+    public func run(environment: Environment, now: Timestamp) -> LogLine {
         let client = environment["TCPREMOTEIP"]
         switch Client(environment: environment) {
         case .exempt(let reason), .unidentified(let reason):
