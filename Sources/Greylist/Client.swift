@@ -7,9 +7,6 @@ public enum Client: Equatable, Sendable {
     /// A valid address, to look up.
     case address(ClientAddress)
 
-    /// The environment variables this decision reads.
-    public static let environmentVariables = ["RELAYCLIENT", "WHITELISTED", "TCPREMOTEIP", "TCPLOCALHOST"]
-
     /// Classifies the client of a connection from its environment.
     public init(environment: Environment) {
         if environment["RELAYCLIENT"] != nil {

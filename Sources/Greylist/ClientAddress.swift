@@ -10,11 +10,7 @@ public enum ClientAddress: Hashable, Sendable {
 
     /// Parses `text` as an IPv4 or IPv6 address; nil for anything else (zone ids, brackets, junk).
     public init?(_ text: String) {
-        self.init(bytes: Array(text.utf8)[...])
-    }
-
-    /// Parses the bytes of an address's text form; nil for anything that is not exactly one address.
-    public init?(bytes: ArraySlice<UInt8>) {
+        let bytes = text.utf8
         guard !bytes.isEmpty, bytes.count <= Self.maximumTextLength else { return nil }
         if let v4 = Self.parseIPv4(bytes) {
             self = .v4(v4)
@@ -50,81 +46,86 @@ public enum ClientAddress: Hashable, Sendable {
 
     /// RFC 5952 text: lowercase hex, no leading zeros, the first longest run of two or more zero groups as `::`.
     static func rfc5952(_ value: UInt128) -> String {
-        let groups = (0..<8).map { UInt16(truncatingIfNeeded: value >> UInt128(112 - 16 * $0)) }
-        var bestStart = -1, bestLength = 1, runStart = 0
-        for index in 0...8 where index == 8 || groups[index] != 0 {
+        func group(_ index: Int) -> UInt16 { UInt16(truncatingIfNeeded: value >> UInt128(112 - 16 * index)) }
+        var bestStart = 8, bestLength = 1, runStart = 0
+        for index in 0...8 where index == 8 || group(index) != 0 {
             if index - runStart > bestLength { (bestStart, bestLength) = (runStart, index - runStart) }
             runStart = index + 1
         }
-        func hex(_ range: Range<Int>) -> String {
-            groups[range].map { String($0, radix: 16) }.joined(separator: ":")
+        var text = ""
+        var index = 0
+        while index < 8 {
+            if index == bestStart {
+                text += "::"
+                index += bestLength
+                continue
+            }
+            if !text.isEmpty && !text.hasSuffix(":") { text += ":" }
+            text += String(group(index), radix: 16)
+            index += 1
         }
-        guard bestStart >= 0 else { return hex(0..<8) }
-        return hex(0..<bestStart) + "::" + hex((bestStart + bestLength)..<8)
+        return text
     }
 
     /// Four decimal octets, no leading zeros, nothing else.
-    static func parseIPv4(_ bytes: ArraySlice<UInt8>) -> UInt32? {
-        var value: UInt32 = 0
-        var parts = 0
-        for part in bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false) {
-            guard let octet = parseDecimal(part, maximum: 255) else { return nil }
-            value = value << 8 | octet
-            parts += 1
+    static func parseIPv4<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> UInt32? {
+        var value: UInt32 = 0, octet: UInt32 = 0, digits = 0, dots = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, dots < 3 else { return nil }
+                (value, octet, digits, dots) = (value << 8 | octet, 0, 0, dots + 1)
+            } else {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte), digits == 0 || octet != 0 else { return nil }
+                octet = octet * 10 + UInt32(byte - UInt8(ascii: "0"))
+                digits += 1
+                guard octet <= 255 else { return nil }
+            }
         }
-        return parts == 4 ? value : nil
-    }
-
-    /// A decimal number of one to three digits, without leading zeros, at most `maximum`.
-    static func parseDecimal(_ digits: ArraySlice<UInt8>, maximum: UInt32) -> UInt32? {
-        guard (1...3).contains(digits.count), digits.count == 1 || digits.first != UInt8(ascii: "0") else { return nil }
-        var value: UInt32 = 0
-        for byte in digits {
-            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
-            value = value * 10 + UInt32(byte - UInt8(ascii: "0"))
-        }
-        return value <= maximum ? value : nil
+        return digits > 0 && dots == 3 ? value << 8 | octet : nil
     }
 
     /// RFC 4291 text: eight groups of one to four hex digits, at most one `::`, an optional trailing dotted quad.
-    static func parseIPv6(_ bytes: ArraySlice<UInt8>) -> UInt128? {
+    static func parseIPv6<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> UInt128? {
         let colon = UInt8(ascii: ":")
-        var doubleColon: ArraySlice<UInt8>.Index?
-        for index in bytes.indices.dropLast() where bytes[index] == colon && bytes[index + 1] == colon {
-            guard doubleColon == nil else { return nil }
-            doubleColon = index
+        var head: UInt128 = 0, headGroups = 0, tail: UInt128 = 0, tailGroups = 0
+        var compressed = false
+        var index = bytes.startIndex
+        func append(_ group: UInt128) {
+            if compressed { (tail, tailGroups) = (tail << 16 | group, tailGroups + 1) } else { (head, headGroups) = (head << 16 | group, headGroups + 1) }
         }
-        func groups(_ text: ArraySlice<UInt8>, allowsIPv4: Bool) -> [UInt16]? {
-            if text.isEmpty { return [] }
-            let fields = text.split(separator: colon, omittingEmptySubsequences: false)
-            var result: [UInt16] = []
-            for (position, field) in fields.enumerated() {
-                if allowsIPv4, position == fields.count - 1, field.contains(UInt8(ascii: ".")) {
-                    guard let v4 = parseIPv4(field) else { return nil }
-                    result += [UInt16(v4 >> 16), UInt16(v4 & 0xffff)]
-                } else {
-                    guard (1...4).contains(field.count) else { return nil }
-                    var group: UInt16 = 0
-                    for byte in field {
-                        guard let digit = hexDigitValue(byte) else { return nil }
-                        group = group << 4 | digit
-                    }
-                    result.append(group)
-                }
+        if bytes.starts(with: "::".utf8) {
+            compressed = true
+            index = bytes.index(index, offsetBy: 2)
+        }
+        while index != bytes.endIndex {
+            let fieldStart = index
+            var group: UInt128 = 0, digits = 0
+            while index != bytes.endIndex, let digit = hexDigitValue(bytes[index]) {
+                (group, digits) = (group << 4 | UInt128(digit), digits + 1)
+                index = bytes.index(after: index)
             }
-            return result
+            if index != bytes.endIndex && bytes[index] == UInt8(ascii: ".") {
+                guard let v4 = parseIPv4(bytes[fieldStart...]) else { return nil }
+                append(UInt128(v4 >> 16))
+                append(UInt128(v4 & 0xffff))
+                break
+            }
+            guard (1...4).contains(digits) else { return nil }
+            append(group)
+            guard index != bytes.endIndex else { break }
+            guard bytes[index] == colon else { return nil }
+            index = bytes.index(after: index)
+            if index != bytes.endIndex && bytes[index] == colon {
+                guard !compressed else { return nil }
+                compressed = true
+                index = bytes.index(after: index)
+            } else if index == bytes.endIndex {
+                return nil
+            }
         }
-        let head: [UInt16], tail: [UInt16]
-        if let split = doubleColon {
-            guard let left = groups(bytes[..<split], allowsIPv4: false),
-                  let right = groups(bytes[(split + 2)...], allowsIPv4: true),
-                  left.count + right.count <= 7 else { return nil }
-            (head, tail) = (left, Array(repeating: 0, count: 8 - left.count - right.count) + right)
-        } else {
-            guard let all = groups(bytes, allowsIPv4: true), all.count == 8 else { return nil }
-            (head, tail) = (all, [])
-        }
-        return (head + tail).reduce(UInt128(0)) { $0 << 16 | UInt128($1) }
+        let groups = headGroups + tailGroups
+        guard compressed ? groups <= 7 : groups == 8 else { return nil }
+        return (headGroups == 0 ? 0 : head << UInt128(16 * (8 - headGroups))) | tail
     }
 
     /// The value of one hex digit, either case.

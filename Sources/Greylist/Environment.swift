@@ -1,27 +1,24 @@
 /// A connection's environment variables, looked up by name.
 ///
-/// A short array rather than a `Dictionary`: the wrapper reads about twenty names once, and a `Dictionary`
-/// of `String`s makes the Swift runtime scan every protocol conformance at start-up (measured: a third of
-/// the wrapper's instructions and most of its resident pages).
+/// A lookup function rather than a `Dictionary`: the wrapper reads a few names once, and building a
+/// `Dictionary` of `String`s makes the Swift runtime scan every protocol conformance at start-up
+/// (measured: a third of the wrapper's instructions and most of its resident pages).
 public struct Environment: Sendable, ExpressibleByDictionaryLiteral {
-    private var variables: [(name: String, value: String)] = []
+    private let lookup: @Sendable (String) -> String?
 
-    /// An empty environment.
-    public init() {}
+    /// An environment that asks `lookup` for each name (the wrapper passes `getenv`).
+    public init(lookup: @escaping @Sendable (String) -> String?) { self.lookup = lookup }
 
-    /// An environment with these variables.
+    /// An environment holding exactly `variables`.
+    public init(_ variables: [String: String]) { self.init(lookup: { variables[$0] }) }
+
+    /// An environment holding exactly these variables.
     public init(dictionaryLiteral variables: (String, String)...) {
-        for (name, value) in variables { self[name] = value }
+        self.init(Dictionary(variables) { _, last in last })
     }
 
-    /// The value of the variable `name`, nil if unset; setting nil unsets it.
-    public subscript(name: String) -> String? {
-        get { variables.first { $0.name == name }?.value }
-        set {
-            variables.removeAll { $0.name == name }
-            if let newValue { variables.append((name, newValue)) }
-        }
-    }
+    /// The value of the variable `name`, nil if unset.
+    public subscript(name: String) -> String? { lookup(name) }
 }
 
 /// A setting's value as given on the command line.

@@ -1,17 +1,40 @@
 /// One setting of the wrapper: a command-line option and a per-connection environment variable.
-public enum Setting: String, CaseIterable, Sendable {
+public enum Setting: Int, CaseIterable, Sendable {
     case directory, whitelist, delay, window, lifetime, ipv4Prefix, ipv6Prefix, timeout, hostname, message
     case logOnly, failClosed
+
+    /// Calls `body` with each setting in order, without building an array (the wrapper's start-up stays lean).
+    public static func forEach(_ body: (Setting) -> Void) {
+        var rawValue = 0
+        while let setting = Setting(rawValue: rawValue) {
+            body(setting)
+            rawValue += 1
+        }
+    }
+
+    /// The setting whose option is `option`, if any.
+    public init?(option: String) {
+        var found: Setting?
+        Setting.forEach { if $0.option == option { found = $0 } }
+        guard let found else { return nil }
+        self = found
+    }
 
     /// The command-line option, e.g. `--delay`.
     public var option: String {
         switch self {
         case .directory: "--dir"
+        case .whitelist: "--whitelist"
+        case .delay: "--delay"
+        case .window: "--window"
+        case .lifetime: "--lifetime"
         case .ipv4Prefix: "--ipv4-prefix"
         case .ipv6Prefix: "--ipv6-prefix"
+        case .timeout: "--timeout"
+        case .hostname: "--hostname"
+        case .message: "--message"
         case .logOnly: "--log-only"
         case .failClosed: "--fail-closed"
-        default: "--" + rawValue
         }
     }
 
@@ -78,11 +101,11 @@ public struct Settings: Equatable, Sendable {
     /// Merges option values with the environment (which wins); a bad value keeps the default and is reported.
     public init(options: [SettingValue] = [], environment: Environment = [:]) {
         self.init()
-        for setting in Setting.allCases {
-            let option = options.last { $0.setting == setting }?.value
-            guard let value = environment[setting.environmentVariable] ?? option else { continue }
+        Setting.forEach { setting in
+            let fromEnvironment = environment[setting.environmentVariable]
+            guard let value = fromEnvironment ?? options.last(where: { $0.setting == setting })?.value else { return }
             if let problem = apply(setting, value) {
-                let source = environment[setting.environmentVariable] != nil ? setting.environmentVariable : setting.option
+                let source = fromEnvironment != nil ? setting.environmentVariable : setting.option
                 problems.append("bad \(source) value \(LogLine.quoted(value)): \(problem), using the default")
             }
         }

@@ -16,7 +16,8 @@ public struct WrapperArguments: Equatable, Sendable {
     public var wantsHelp = false
 
     /// Parses `cqgreylist [options] [--] program [arguments...]`; options take `--name value` or `--name=value`.
-    public static func parse(_ arguments: [String]) throws(UsageError) -> WrapperArguments {
+    public static func parse<Arguments: RandomAccessCollection<String>>(_ arguments: Arguments) throws(UsageError) -> WrapperArguments
+    where Arguments.Index == Int {
         var result = WrapperArguments()
         var index = 1
         while index < arguments.count {
@@ -24,8 +25,8 @@ public struct WrapperArguments: Equatable, Sendable {
             if argument == "--" { index += 1; break }
             guard argument.hasPrefix("-"), argument != "-" else { break }
             if argument == "--help" || argument == "-h" { result.wantsHelp = true; return result }
-            let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
-            guard let setting = Setting.allCases.first(where: { $0.option == name }) else {
+            let name = argument.utf8.firstIndex(of: UInt8(ascii: "=")).map { String(argument[..<$0]) } ?? argument
+            guard let setting = Setting(option: name) else {
                 throw UsageError(message: "unknown option \(LogLine.quoted(argument))")
             }
             if setting.isFlag {

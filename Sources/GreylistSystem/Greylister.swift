@@ -8,15 +8,6 @@ public struct Greylister: Sendable {
     /// A greylister with these settings.
     public init(settings: Settings) { self.settings = settings }
 
-    /// The environment variables a connection's decision reads, each read once with `getenv`.
-    public static func readEnvironment() -> Environment {
-        var environment = Environment()
-        for name in Client.environmentVariables + Setting.allCases.map(\.environmentVariable) {
-            environment[name] = environmentValue(name)
-        }
-        return environment
-    }
-
     /// Decides for the client in `environment` at `now`, carrying out the store action; the result is the log line.
     public func run(environment: Environment, now: Timestamp) -> LogLine {
         let client = environment["TCPREMOTEIP"]

@@ -122,11 +122,19 @@ public func readFile(atPath path: String, limit: Int) throws(Errno) -> [UInt8]? 
 
 /// Writes all of `text` to `fd`. Calls `write(2)`.
 public func writeAll(_ text: String, to fd: CInt) throws(Errno) {
-    let bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-        offset += try valueOrErrno { unsafe bytes.withUnsafeBytes { unsafe write(fd, $0.baseAddress! + offset, $0.count - offset) } }
+    var text = text
+    let failure: Errno? = text.withUTF8 { bytes in
+        var offset = 0
+        while offset < bytes.count {
+            do throws(Errno) {
+                offset += try valueOrErrno { unsafe write(fd, bytes.baseAddress! + offset, bytes.count - offset) }
+            } catch {
+                return error
+            }
+        }
+        return nil
     }
+    if let failure { throw failure }
 }
 
 /// Waits up to `milliseconds` for input on `fd`, then reads what is there: nil on timeout, 0 at end of input.
@@ -135,6 +143,14 @@ public func readInput(from fd: CInt, into buffer: inout [UInt8], waitingAtMost m
     var request = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
     guard try valueOrErrno({ unsafe poll(&request, 1, CInt(clamping: milliseconds)) }) > 0 else { return nil }
     return try valueOrErrno { unsafe buffer.withUnsafeMutableBytes { unsafe read(fd, $0.baseAddress, $0.count) } }
+}
+
+/// This process's argv as Strings made on demand, without building an array. Reads `CommandLine.unsafeArgv`.
+public struct ArgumentVector: RandomAccessCollection, Sendable {
+    public init() {}
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { Int(CommandLine.argc) }
+    public subscript(index: Int) -> String { unsafe String(cString: CommandLine.unsafeArgv[index]!) }
 }
 
 /// Replaces this process with argv[index...] unchanged, inheriting environ. Returns only on failure. Calls `execvp(3)`.

@@ -5,7 +5,7 @@ import GreylistSystem
 let program = "cqgreylist"
 let arguments: WrapperArguments
 do {
-    arguments = try WrapperArguments.parse(CommandLine.arguments)
+    arguments = try WrapperArguments.parse(ArgumentVector())
 } catch {
     logToStandardError("\(program): fatal: \(error.message)\nusage: cqgreylist [options] [--] program [arguments...] (see --help)\n")
     exit(.badInput)
@@ -15,7 +15,7 @@ if arguments.wantsHelp {
     exit(.ok)
 }
 
-let environment = Greylister.readEnvironment()
+let environment = Environment(lookup: environmentValue)
 let settings = Settings(options: arguments.options, environment: environment)
 let pid = processID()
 for problem in settings.problems {
@@ -25,6 +25,6 @@ let verdict = Greylister(settings: settings).run(environment: environment, now: 
 logToStandardError(verdict.text(program: program, pid: pid))
 
 if verdict.passes {
-    passConnection(toProgramAt: arguments.programIndex, name: CommandLine.arguments[arguments.programIndex], program: program)
+    passConnection(toProgramAt: arguments.programIndex, name: ArgumentVector()[arguments.programIndex], program: program)
 }
 runRefusalDialogue(hostname: replyHostname(configured: settings.hostname), message: settings.message, timeout: settings.timeout)

@@ -94,13 +94,13 @@ func permissions(_ path: String) throws -> Int {
 
 @Suite struct GreylisterTests {
     func settings(_ directory: String, _ environment: [String: String] = [:]) -> Settings {
-        Settings(options: [.directory: directory], environment: environment)
+        Settings(options: [.init(.directory, directory)], environment: Environment(environment))
     }
 
     @Test func newEarlyRetriedKnown() throws {
         let temporary = try TemporaryDirectory()
         let greylister = Greylister(settings: settings(temporary.path))
-        let environment = ["TCPREMOTEIP": "::ffff:192.0.2.7"]
+        let environment: Environment = ["TCPREMOTEIP": "::ffff:192.0.2.7"]
         #expect(greylister.run(environment: environment, now: currentTime()).outcome == .refuse(.new))
         #expect(greylister.run(environment: environment, now: currentTime()).outcome == .refuse(.early))
         try setModificationTime(temporary.path + "/192/192.0.2.7", secondsAgo: 301)
@@ -114,7 +114,7 @@ func permissions(_ path: String) throws -> Int {
         let greylister = Greylister(settings: settings(temporary.path))
         for environment in [["RELAYCLIENT": "", "TCPREMOTEIP": "192.0.2.7"], ["WHITELISTED": "", "TCPREMOTEIP": "192.0.2.7"],
                             ["TCPREMOTEIP": "../../etc/passwd"], ["TCPREMOTEIP": "fe80::1%lo"], [:]] {
-            #expect(greylister.run(environment: environment, now: currentTime()).passes)
+            #expect(greylister.run(environment: Environment(environment), now: currentTime()).passes)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path).isEmpty)
     }

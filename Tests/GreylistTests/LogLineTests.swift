@@ -46,6 +46,6 @@ import Testing
         ([:], .unidentified(.error("no TCPREMOTEIP"))),
     ] as [([String: String], Client)])
     func classification(_ environment: [String: String], _ client: Client) {
-        #expect(Client(environment: environment) == client)
+        #expect(Client(environment: Environment(environment)) == client)
     }
 }

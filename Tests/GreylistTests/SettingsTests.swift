@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func environmentWinsOverOptions() {
-        let settings = Settings(options: [.delay: "10m", .window: "2d", .ipv4Prefix: "24"],
+        let settings = Settings(options: [.init(.delay, "10m"), .init(.window, "2d"), .init(.ipv4Prefix, "24")],
                                 environment: ["CQGREYLIST_DELAY": "1m", "CQGREYLIST_DIR": "/tmp/x"])
         #expect(settings.policy.delay == 60)
         #expect(settings.policy.window == 172_800)
@@ -35,7 +35,7 @@ import Testing
     @Test func flagsAreOnWhenPresentEvenEmpty() {
         let settings = Settings(environment: ["CQGREYLIST_LOGONLY": "", "CQGREYLIST_FAILCLOSED": "no"])
         #expect(settings.logOnly && settings.failClosed)
-        #expect(Settings(options: [.logOnly: ""]).logOnly)
+        #expect(Settings(options: [.init(.logOnly, "")]).logOnly)
     }
 
     @Test(arguments: [
@@ -44,7 +44,7 @@ import Testing
         ("CQGREYLIST_MESSAGE", String(repeating: "x", count: 201)), ("CQGREYLIST_HOSTNAME", "two words"),
     ])
     func aBadValueKeepsTheDefaultAndIsReported(_ variable: String, _ value: String) {
-        let settings = Settings(environment: [variable: value])
+        let settings = Settings(environment: Environment([variable: value]))
         var expected = Settings()
         expected.hostname = nil
         #expect(settings.problems.count == 1)
@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func aBadOptionIsReportedByItsName() {
-        #expect(Settings(options: [.delay: "soon"]).problems == [#"bad --delay value "soon": not a duration like 300, 300s, 5m, 1h or 1d, using the default"#])
+        #expect(Settings(options: [.init(.delay, "soon")]).problems == [#"bad --delay value "soon": not a duration like 300, 300s, 5m, 1h or 1d, using the default"#])
     }
 
     @Test func windowShorterThanDelayIsACorrectedMistake() {
@@ -66,12 +66,16 @@ import Testing
 
     @Test func hostnameComesFromTheSettingThenTCPLOCALHOST() {
         #expect(Settings(environment: ["TCPLOCALHOST": "mx.example"]).hostname == "mx.example")
-        #expect(Settings(options: [.hostname: "a.example"], environment: ["TCPLOCALHOST": "mx.example"]).hostname == "a.example")
+        #expect(Settings(options: [.init(.hostname, "a.example")], environment: ["TCPLOCALHOST": "mx.example"]).hostname == "a.example")
         #expect(Settings(environment: ["TCPLOCALHOST": "bad name"]).hostname == nil)
     }
 
     @Test func everySettingHasADistinctOptionAndVariable() {
         #expect(Set(Setting.allCases.map(\.option)).count == Setting.allCases.count)
+        #expect(Setting.allCases.allSatisfy { Setting(option: $0.option) == $0 })
+        var visited: [Setting] = []
+        Setting.forEach { visited.append($0) }
+        #expect(visited == Setting.allCases)
         #expect(Set(Setting.allCases.map(\.environmentVariable)).count == Setting.allCases.count)
         #expect(Setting.allCases.allSatisfy { $0.environmentVariable.hasPrefix("CQGREYLIST_") })
     }

@@ -2,19 +2,19 @@ import Greylist
 import Testing
 
 struct ArgumentsCase: CustomTestStringConvertible, Sendable {
-    let arguments: [String], programIndex: Int, options: [Setting: String]
+    let arguments: [String], programIndex: Int, options: [SettingValue]
     var testDescription: String { arguments.joined(separator: " ") + " → program at \(programIndex)" }
 }
 
 @Suite struct WrapperArgumentsTests {
     static let cases: [ArgumentsCase] = [
-        .init(arguments: ["cqgreylist", "qmail-smtpd"], programIndex: 1, options: [:]),
-        .init(arguments: ["cqgreylist", "--delay", "300", "qmail-smtpd", "--delay"], programIndex: 3, options: [.delay: "300"]),
-        .init(arguments: ["cqgreylist", "--delay=5m", "--log-only", "qmail-smtpd"], programIndex: 3, options: [.delay: "5m", .logOnly: ""]),
-        .init(arguments: ["cqgreylist", "--", "--odd-program", "-x"], programIndex: 2, options: [:]),
-        .init(arguments: ["cqgreylist", "--dir", "/d", "--fail-closed", "--", "prog"], programIndex: 5, options: [.directory: "/d", .failClosed: ""]),
-        .init(arguments: ["cqgreylist", "--message", "--not-an-option", "prog"], programIndex: 3, options: [.message: "--not-an-option"]),
-        .init(arguments: ["cqgreylist", "-", "prog"], programIndex: 1, options: [:]),
+        .init(arguments: ["cqgreylist", "qmail-smtpd"], programIndex: 1, options: []),
+        .init(arguments: ["cqgreylist", "--delay", "300", "qmail-smtpd", "--delay"], programIndex: 3, options: [.init(.delay, "300")]),
+        .init(arguments: ["cqgreylist", "--delay=5m", "--log-only", "qmail-smtpd"], programIndex: 3, options: [.init(.delay, "5m"), .init(.logOnly, "")]),
+        .init(arguments: ["cqgreylist", "--", "--odd-program", "-x"], programIndex: 2, options: []),
+        .init(arguments: ["cqgreylist", "--dir", "/d", "--fail-closed", "--", "prog"], programIndex: 5, options: [.init(.directory, "/d"), .init(.failClosed, "")]),
+        .init(arguments: ["cqgreylist", "--message", "--not-an-option", "prog"], programIndex: 3, options: [.init(.message, "--not-an-option")]),
+        .init(arguments: ["cqgreylist", "-", "prog"], programIndex: 1, options: []),
     ]
 
     @Test(arguments: cases)
