@@ -25,7 +25,7 @@ let package = Package(
         .executableTarget(
             name: "cqgreylist",
             dependencies: ["Greylist", "GreylistSystem"],
-            linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker", "--gc-sections"], .when(platforms: [.linux], configuration: .release))]),
+            linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"], .when(platforms: [.linux], configuration: .release))]),
 
         .testTarget(name: "GreylistTests", dependencies: ["Greylist"]),
         .testTarget(name: "GreylistSystemTests", dependencies: ["Greylist", "GreylistSystem"]),
