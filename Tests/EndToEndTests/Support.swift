@@ -43,8 +43,8 @@ struct Finished {
     var errors: String
 }
 
-/// Starts `executable` with exactly `environment`, default signal dispositions and an empty signal mask (as
-/// tcpserver gives its children), and stdin/stdout/stderr from/to the given files. Calls `posix_spawn(3)`.
+/// Starts `executable` with exactly `environment`, default signal dispositions, an empty signal mask and no
+/// descriptors but 0, 1, 2 from/to the given files (as tcpserver gives its children). Calls `posix_spawn(3)`.
 func spawn(_ executable: String, _ arguments: [String], environment: [String: String],
            stdin: String, stdout: String, stderr: String) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
@@ -53,6 +53,7 @@ func spawn(_ executable: String, _ arguments: [String], environment: [String: St
     posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    _ = addCloseFrom(&actions, 3)  // nothing leaks in from other tests running at once
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
@@ -71,6 +72,11 @@ func spawn(_ executable: String, _ arguments: [String], environment: [String: St
     guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .EINVAL) }
     return pid
 }
+
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift's Glibc module does not declare.
+private let addCloseFrom = unsafeBitCast(
+    dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")!,
+    to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
 
 /// Waits for `pid` to exit, killing it after `limit` seconds; returns its exit status (128 + signal if killed).
 func waitForExit(_ pid: pid_t, limit: TimeInterval) -> Int32 {
