@@ -123,6 +123,19 @@ import Testing
         #expect(closed.errors.contains("action=greylist reason=error mkdir /nonexistent/state/192: No such file or directory\n"))
     }
 
+    @Test func anUnwritableStateDirectoryFailsOpenWithOneLine() throws {
+        // As root, run the wrapper as nobody (tcpserver -u/-g does the same); otherwise take away write permission.
+        let state = try TemporaryDirectory()
+        let asRoot = getuid() == 0
+        try FileManager.default.setAttributes([.posixPermissions: asRoot ? 0o755 : 0o555], ofItemAtPath: state.path)
+        let command = (asRoot ? "exec setpriv --reuid=65534 --regid=65534 --clear-groups " : "exec ") + #""$W" /bin/echo passed"#
+        let result = try shell(command, environment: ["W": Built.wrapper, "TCPREMOTEIP": "192.0.2.7", "CQGREYLIST_DIR": state.path])
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: state.path)
+        #expect(result.output == "passed\n")
+        #expect(result.errors.hasSuffix(" action=pass reason=error mkdir \(state.path)/192: Permission denied\n"), "\(result.errors)")
+        #expect(state.files().isEmpty)
+    }
+
     @Test func twoHundredSimultaneousConnectionsMakeOneRecord() throws {
         let state = try TemporaryDirectory()
         let result = try shell(#"for i in $(seq 200); do "$W" /bin/true </dev/null & done; wait"#,
