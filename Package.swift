@@ -5,6 +5,10 @@ let package = Package(
     name: "cqgreylist",
     products: [
         .executable(name: "cqgreylist", targets: ["cqgreylist"]),
+        .executable(name: "cqgreylist-mkwhitelist", targets: ["cqgreylist-mkwhitelist"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // tinycdb from Debian's libcdb-dev, with a shim for its macro accessors.
@@ -18,7 +22,7 @@ let package = Package(
         // The shell: system calls, the state directory, the cdb. Glibc only (the wrapper links it).
         .target(
             name: "GreylistSystem",
-            dependencies: ["Greylist"],
+            dependencies: ["Greylist", "CTinyCDB"],
             swiftSettings: [.strictMemorySafety()]),
 
         // The per-connection wrapper: a fully static executable in release builds.
@@ -26,6 +30,11 @@ let package = Package(
             name: "cqgreylist",
             dependencies: ["Greylist", "GreylistSystem"],
             linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"], .when(platforms: [.linux], configuration: .release))]),
+
+        // The administrator's tools may use Foundation and ArgumentParser.
+        .executableTarget(
+            name: "cqgreylist-mkwhitelist",
+            dependencies: ["Greylist", "GreylistSystem", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "GreylistTests", dependencies: ["Greylist"]),
         .testTarget(name: "GreylistSystemTests", dependencies: ["Greylist", "GreylistSystem"]),

@@ -10,7 +10,11 @@ public enum ClientAddress: Hashable, Sendable {
 
     /// Parses `text` as an IPv4 or IPv6 address; nil for anything else (zone ids, brackets, junk).
     public init?(_ text: String) {
-        let bytes = text.utf8
+        self.init(utf8: text.utf8)
+    }
+
+    /// Parses the UTF-8 bytes of an address's text; nil for anything that is not exactly one address.
+    public init?<Bytes: Collection<UInt8>>(utf8 bytes: Bytes) {
         guard !bytes.isEmpty, bytes.count <= Self.maximumTextLength else { return nil }
         if let v4 = Self.parseIPv4(bytes) {
             self = .v4(v4)
@@ -23,10 +27,51 @@ public enum ClientAddress: Hashable, Sendable {
 
     /// The address's one canonical spelling: dotted quad, or RFC 5952 text for IPv6.
     public var text: String {
+        var bytes: [UInt8] = []
+        appendText(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the canonical spelling's bytes to `bytes` (no `String` is made: the whitelist compiler does this a million times).
+    public func appendText(to bytes: inout [UInt8]) {
         switch self {
-        case .v4(let value): return Self.dottedQuad(value)
-        case .v6(let value): return Self.rfc5952(value)
+        case .v4(let value):
+            for shift in stride(from: 24, through: 0, by: -8) {
+                if shift != 24 { bytes.append(UInt8(ascii: ".")) }
+                Self.appendDecimal(Int(value >> UInt32(shift) & 0xff), to: &bytes)
+            }
+        case .v6(let value):
+            func group(_ index: Int) -> UInt16 { UInt16(truncatingIfNeeded: value >> UInt128(112 - 16 * index)) }
+            var bestStart = 8, bestLength = 1, runStart = 0
+            for index in 0...8 where index == 8 || group(index) != 0 {
+                if index - runStart > bestLength { (bestStart, bestLength) = (runStart, index - runStart) }
+                runStart = index + 1
+            }
+            var index = 0
+            while index < 8 {
+                if index == bestStart {
+                    bytes.append(contentsOf: "::".utf8)
+                    index += bestLength
+                    continue
+                }
+                if index != 0 && index != bestStart + bestLength { bytes.append(UInt8(ascii: ":")) }
+                Self.appendHex(group(index), to: &bytes)
+                index += 1
+            }
         }
+    }
+
+    /// Appends a non-negative number in decimal.
+    static func appendDecimal(_ number: Int, to bytes: inout [UInt8]) {
+        if number >= 10 { appendDecimal(number / 10, to: &bytes) }
+        bytes.append(UInt8(ascii: "0") + UInt8(number % 10))
+    }
+
+    /// Appends a 16-bit group in lowercase hex without leading zeros.
+    static func appendHex(_ group: UInt16, to bytes: inout [UInt8]) {
+        if group >= 16 { appendHex(group >> 4, to: &bytes) }
+        let digit = UInt8(group & 0xf)
+        bytes.append(digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10)
     }
 
     /// The address with all but the first `prefixLength` bits cleared.
@@ -39,32 +84,15 @@ public enum ClientAddress: Hashable, Sendable {
         }
     }
 
-    /// Dotted-quad text of an IPv4 address.
-    static func dottedQuad(_ value: UInt32) -> String {
-        "\(value >> 24).\(value >> 16 & 0xff).\(value >> 8 & 0xff).\(value & 0xff)"
-    }
-
-    /// RFC 5952 text: lowercase hex, no leading zeros, the first longest run of two or more zero groups as `::`.
-    static func rfc5952(_ value: UInt128) -> String {
-        func group(_ index: Int) -> UInt16 { UInt16(truncatingIfNeeded: value >> UInt128(112 - 16 * index)) }
-        var bestStart = 8, bestLength = 1, runStart = 0
-        for index in 0...8 where index == 8 || group(index) != 0 {
-            if index - runStart > bestLength { (bestStart, bestLength) = (runStart, index - runStart) }
-            runStart = index + 1
+    /// A decimal number of one to three digits, without leading zeros, at most `maximum`.
+    static func parseDecimal<Bytes: Collection<UInt8>>(_ digits: Bytes, maximum: Int) -> Int? {
+        guard (1...3).contains(digits.count), digits.count == 1 || digits.first != UInt8(ascii: "0") else { return nil }
+        var value = 0
+        for byte in digits {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
         }
-        var text = ""
-        var index = 0
-        while index < 8 {
-            if index == bestStart {
-                text += "::"
-                index += bestLength
-                continue
-            }
-            if !text.isEmpty && !text.hasSuffix(":") { text += ":" }
-            text += String(group(index), radix: 16)
-            index += 1
-        }
-        return text
+        return value <= maximum ? value : nil
     }
 
     /// Four decimal octets, no leading zeros, nothing else.

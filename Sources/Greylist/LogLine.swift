@@ -1,4 +1,4 @@
-/// The one log line a connection leaves on stderr, as multilog and grep read it:
+/// The one log line a connection leaves on stderr (after a `warning:` line for each problem met), as multilog and grep read it:
 ///
 ///     cqgreylist: pid=4711 ip=192.0.2.7 key=192.0.2.7 action=greylist age=12 reason=early
 ///
@@ -15,10 +15,13 @@ public struct LogLine: Equatable, Sendable {
     public var age: Seconds?
     /// Whether log-only mode turned a refusal into a pass.
     public var logOnly: Bool
+    /// Problems met on the way (a bad setting, an unreadable whitelist), each logged on a `warning:` line first.
+    public var warnings: [String]
 
     /// Creates a log line.
-    public init(client: String?, key: RecordKey? = nil, outcome: Outcome, age: Seconds? = nil, logOnly: Bool = false) {
-        (self.client, self.key, self.outcome, self.age, self.logOnly) = (client, key, outcome, age, logOnly)
+    public init(client: String?, key: RecordKey? = nil, outcome: Outcome, age: Seconds? = nil, logOnly: Bool = false,
+                warnings: [String] = []) {
+        (self.client, self.key, self.outcome, self.age, self.logOnly, self.warnings) = (client, key, outcome, age, logOnly, warnings)
     }
 
     /// The line's text for the given program name and process id, newline included.
@@ -28,11 +31,13 @@ public struct LogLine: Equatable, Sendable {
         case .pass(let why): (action, reason) = ("pass", why)
         case .refuse(let why): (action, reason) = (logOnly ? "logonly" : "greylist", why)
         }
+        var text = ""
+        for warning in warnings { text += "\(program): pid=\(pid) warning: \(warning)\n" }
         var line = "\(program): pid=\(pid) ip=\(client.map { Self.escaped($0) } ?? "-")"
         if let key { line += " key=\(key.name)" }
         line += " action=\(action)"
         if let age { line += " age=\(age)" }
-        return line + " reason=\(Self.escaped(reason.description, keepingSpaces: true))\n"
+        return text + line + " reason=\(Self.escaped(reason.description, keepingSpaces: true))\n"
     }
 
     /// `text` with every byte outside printable ASCII (and spaces, unless kept) as `\xNN`, cut to 100 bytes.

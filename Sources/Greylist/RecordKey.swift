@@ -15,14 +15,15 @@ public struct RecordKey: Hashable, Sendable {
 
     /// The key for `address` with the given prefix lengths (which `Settings` has already validated).
     public init(address: ClientAddress, ipv4Prefix: Int, ipv6Prefix: Int) {
-        switch address.masked(to: address.isIPv4 ? ipv4Prefix : ipv6Prefix) {
+        let masked = address.masked(to: address.isIPv4 ? ipv4Prefix : ipv6Prefix)
+        let text = masked.text
+        switch masked {
         case .v4(let value):
             directory = String(value >> 24)
-            let quad = ClientAddress.dottedQuad(value)
-            name = ipv4Prefix == 24 ? String(quad[..<quad.lastIndex(of: ".")!]) : quad
+            name = ipv4Prefix == 24 ? String(text[..<text.lastIndex(of: ".")!]) : text
         case .v6(let value):
             directory = String(UInt16(truncatingIfNeeded: value >> 112), radix: 16)
-            name = ClientAddress.rfc5952(value)
+            name = text
         }
     }
 

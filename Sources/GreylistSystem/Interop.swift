@@ -2,6 +2,7 @@
 // This is the only file that touches pointers.
 import Glibc
 import Greylist
+internal import CTinyCDB
 
 /// An error number from a failed system call; `description` is strerror(3).
 public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
@@ -12,6 +13,8 @@ public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String { unsafe String(cString: strerror(rawValue)) }
     static let noSuchFile = Errno(rawValue: ENOENT)
     static let fileExists = Errno(rawValue: EEXIST)
+    /// What the cdb calls throw for a file that is not a sound cdb.
+    static let badFormat = Errno(rawValue: EPROTO)
 }
 
 /// Calls `body` until it stops failing with EINTR; -1 becomes a thrown `Errno`.
@@ -24,14 +27,6 @@ func valueOrErrno<T: FixedWidthInteger>(retryOnInterrupt: Bool = true, _ body: (
         precondition(error.rawValue != EBADF && error.rawValue != EFAULT, "bad descriptor or address: \(error)")
         throw error
     }
-}
-
-/// What one `lstat` tells about a file.
-public struct FileStatus: Equatable, Sendable {
-    public var isRegularFile: Bool
-    public var isDirectory: Bool
-    public var size: Int64
-    public var modificationTime: Timestamp
 }
 
 /// The status of `path` itself (a symlink is not followed); nil if it does not exist. Calls `lstat(2)`.
@@ -189,3 +184,95 @@ public func ignoreBrokenPipe() { _ = signal(SIGPIPE, SIG_IGN) }
 
 /// Ends the process after `seconds` whatever it is doing. Calls `alarm(2)`.
 public func scheduleAlarm(after seconds: Seconds) { alarm(UInt32(clamping: seconds)) }
+
+/// Maps the cdb at `path` for the length of `body`; nil if the file does not exist. A file tinycdb refuses
+/// (under 2048 bytes), or whose header points past its end (truncated), throws EPROTO. Calls `cdb_init(3)`.
+private func withCDB<T>(atPath path: String, _ body: (inout cdb) throws(Errno) -> T) throws(Errno) -> T? {
+    let fd: CInt
+    do { fd = try openFile(atPath: path, flags: O_RDONLY) } catch where error == .noSuchFile { return nil }
+    defer { try? closeFile(fd) }
+    var database = unsafe cdb()
+    _ = try valueOrErrno { unsafe cdb_init(&database, fd) }
+    defer { unsafe cdb_free(&database) }
+    let size = unsafe Int(database.cdb_fsize)
+    for slot in 0..<256 {
+        let position = unsafe Int(cdb_unpack(database.cdb_mem + 8 * slot)), slots = unsafe Int(cdb_unpack(database.cdb_mem + 8 * slot + 4))
+        guard position >= 2048, position <= size, slots <= (size - position) / 8 else { throw Errno.badFormat }
+    }
+    return try unsafe body(&database)
+}
+
+/// The `count` bytes at `position` of a mapped cdb; EPROTO if they lie outside it. Calls `cdb_get(3)`.
+private func bytes(of database: inout cdb, at position: UInt32, count: UInt32) throws(Errno) -> [UInt8] {
+    guard let data = unsafe cdb_get(&database, count, position) else { throw Errno.badFormat }
+    return unsafe Array(UnsafeRawBufferPointer(start: data, count: Int(count)))
+}
+
+/// Looks up keys in the cdb at `path`: `body` gets a `find` that returns a key's first value, valid only
+/// during the call. nil if the file does not exist; a bad file or failed read throws. Calls `cdb_find(3)`.
+public func lookUpCDB<T>(atPath path: String, _ body: (_ find: (_ key: [UInt8]) -> [UInt8]?) -> T) throws(Errno) -> T? {
+    try unsafe withCDB(atPath: path) { (database) throws(Errno) in
+        var failure: Errno?
+        let result = body { key in
+            let found = unsafe key.withUnsafeBytes { unsafe cdb_find(&database, $0.baseAddress, UInt32($0.count)) }
+            do throws(Errno) {
+                if found < 0 { throw Errno(rawValue: errno) }
+                return found == 0 ? nil : try unsafe bytes(of: &database, at: database.cdb_vpos, count: database.cdb_vlen)
+            } catch {
+                failure = error
+                return nil
+            }
+        }
+        if let failure { throw failure }
+        return result
+    }
+}
+
+/// Calls `body` with each key and value of the cdb at `path`, in file order; false if there is no file.
+/// Calls `cdb_seqnext(3)`.
+public func forEachCDBRecord(atPath path: String, _ body: (_ key: [UInt8], _ value: [UInt8]) -> Void) throws(Errno) -> Bool {
+    let found: Void? = try unsafe withCDB(atPath: path) { (database) throws(Errno) in
+        var position = UInt32(2048)
+        while try valueOrErrno({ unsafe cdb_seqnext(&position, &database) }) > 0 {
+            body(try unsafe bytes(of: &database, at: database.cdb_kpos, count: database.cdb_klen),
+                 try unsafe bytes(of: &database, at: database.cdb_vpos, count: database.cdb_vlen))
+        }
+    }
+    return found != nil
+}
+
+/// Writes a cdb at `path` atomically: a temp file `path.tmp` made with O_EXCL (never through a symlink),
+/// filled by `body` through `add`, fsync'd, mode 0644, renamed over `path`. If `body` returns false or
+/// anything fails, the temp file is removed and `path` is left as it was. Calls `cdb_make_add(3)`, `rename(2)`.
+public func writeCDB(atPath path: String, _ body: (_ add: (_ key: [UInt8], _ value: ArraySlice<UInt8>) -> Void) -> Bool) throws(FileError) -> Bool {
+    let temporary = path + ".tmp"
+    let fd: CInt
+    do { fd = try openFile(atPath: temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644) } catch {
+        throw FileError(operation: "create", path: temporary, problem: error.description)
+    }
+    var maker = unsafe cdb_make()
+    var failure: (operation: String, error: Errno)?
+    unsafe cdb_make_start(&maker, fd)
+    let complete = body { key, value in
+        let added = unsafe key.withUnsafeBytes { key in
+            unsafe value.withUnsafeBytes { unsafe cdb_make_add(&maker, key.baseAddress, UInt32(key.count), $0.baseAddress, UInt32($0.count)) }
+        }
+        if added < 0 && failure == nil { failure = ("write", Errno(rawValue: errno)) }
+    }
+    do throws(Errno) {
+        if complete && failure == nil {
+            _ = try valueOrErrno { unsafe cdb_make_finish(&maker) }
+            _ = try valueOrErrno { fsync(fd) }
+            _ = try valueOrErrno { fchmod(fd, 0o644) }
+        }
+    } catch {
+        failure = ("write", error)
+    }
+    do { try closeFile(fd) } catch { failure = failure ?? ("close", error) }
+    if complete, failure == nil {
+        do { _ = try valueOrErrno { unsafe rename(temporary, path) }; return true } catch { failure = ("rename to \(path)", error) }
+    }
+    unsafe unlink(temporary)
+    if let failure { throw FileError(operation: failure.operation, path: temporary, problem: failure.error.description) }
+    return false
+}

@@ -1,13 +1,5 @@
 import Greylist
 
-/// A failed operation on the state directory, for the log: `create /var/qmail/cqgreylist/192/192.0.2.7: Permission denied`.
-public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
-    public var operation: String
-    public var path: String
-    public var problem: String
-    public var description: String { "\(operation) \(path): \(problem)" }
-}
-
 /// The state directory: one file per record key, in cqgreylist 0.2's layout (DESIGN §3).
 public struct RecordDirectory: Sendable {
     /// The directory's path.
@@ -27,20 +19,20 @@ public struct RecordDirectory: Sendable {
     public func path(for key: RecordKey) -> String { path + "/" + key.relativePath }
 
     /// Reads `key`'s record with one `lstat`; nil if there is none.
-    public func record(for key: RecordKey) throws(StoreError) -> Record? {
+    public func record(for key: RecordKey) throws(FileError) -> Record? {
         let file = path(for: key)
         let status: FileStatus?
-        do { status = try fileStatus(atPath: file) } catch { throw StoreError(operation: "stat", path: file, problem: "\(error)") }
+        do { status = try fileStatus(atPath: file) } catch { throw FileError(operation: "stat", path: file, problem: "\(error)") }
         guard let status else { return nil }
-        guard status.isRegularFile else { throw StoreError(operation: "stat", path: file, problem: "not a regular file") }
+        guard status.isRegularFile else { throw FileError(operation: "stat", path: file, problem: "not a regular file") }
         return status.size == 0 ? .pending(firstSeen: status.modificationTime) : .passed(lastSeen: status.modificationTime)
     }
 
     /// Carries out a decision's store action on `key`'s record; every write sets the record's mtime to now.
-    public func apply(_ action: StoreAction, to key: RecordKey) throws(StoreError) {
+    public func apply(_ action: StoreAction, to key: RecordKey) throws(FileError) {
         let file = path(for: key)
-        func attempt(_ operation: String, at target: String = file, _ body: () throws(Errno) -> Void) throws(StoreError) {
-            do { try body() } catch { throw StoreError(operation: operation, path: target, problem: "\(error)") }
+        func attempt(_ operation: String, at target: String = file, _ body: () throws(Errno) -> Void) throws(FileError) {
+            do { try body() } catch { throw FileError(operation: operation, path: target, problem: "\(error)") }
         }
         switch action {
         case .none: return
@@ -52,7 +44,7 @@ public struct RecordDirectory: Sendable {
                 try attempt("mkdir", at: directory) { () throws(Errno) in _ = try makeDirectory(atPath: directory, mode: Self.directoryMode) }
                 try attempt("create") { () throws(Errno) in _ = try createEmptyFile(atPath: file, mode: Self.fileMode) }
             } catch {
-                throw StoreError(operation: "create", path: file, problem: "\(error)")
+                throw FileError(operation: "create", path: file, problem: "\(error)")
             }
         case .markPassed: try attempt("write") { () throws(Errno) in try overwriteStart(ofFileAt: file, with: Self.passedMarker) }
         case .refresh: try attempt("touch") { () throws(Errno) in try touch(fileAt: file) }

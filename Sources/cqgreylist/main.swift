@@ -17,12 +17,8 @@ if arguments.wantsHelp {
 
 let environment = Environment(lookup: environmentValue)
 let settings = Settings(options: arguments.options, environment: environment)
-let pid = processID()
-for problem in settings.problems {
-    logToStandardError("\(program): pid=\(pid) warning: \(problem)\n")
-}
 let verdict = Greylister(settings: settings).run(environment: environment, now: currentTime())
-logToStandardError(verdict.text(program: program, pid: pid))
+logToStandardError(verdict.text(program: program, pid: processID()))
 
 if verdict.passes {
     passConnection(toProgramAt: arguments.programIndex, name: ArgumentVector()[arguments.programIndex], program: program)

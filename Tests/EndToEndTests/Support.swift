@@ -8,9 +8,13 @@ enum Built {
         .deletingLastPathComponent().path
     static func path(_ name: String) -> String { directory + "/" + name }
     static let wrapper = path("cqgreylist")
+    static let mkwhitelist = path("cqgreylist-mkwhitelist")
+    /// A file of the source tree, e.g. `etc/whitelist`.
+    static func source(_ relative: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../" + relative).standardized.path
+    }
     /// The stand-in qmail-smtpd, from the source tree.
-    static let standIn = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../tools/stand-in-smtpd").standardized.path
+    static let standIn = source("tools/stand-in-smtpd")
 }
 
 /// A fresh directory under the system's temporary directory, removed when the value goes away.

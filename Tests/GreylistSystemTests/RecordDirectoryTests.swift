@@ -66,7 +66,7 @@ func permissions(_ path: String) throws -> Int {
     @Test func somethingElseAtTheRecordPathIsAnError() throws {
         let temporary = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: temporary.path + "/192/192.0.2.7", withIntermediateDirectories: true)
-        #expect(throws: StoreError(operation: "stat", path: temporary.path + "/192/192.0.2.7", problem: "not a regular file")) {
+        #expect(throws: FileError(operation: "stat", path: temporary.path + "/192/192.0.2.7", problem: "not a regular file")) {
             try RecordDirectory(path: temporary.path).record(for: key)
         }
     }
@@ -78,15 +78,15 @@ func permissions(_ path: String) throws -> Int {
         try FileManager.default.createDirectory(atPath: temporary.path + "/192", withIntermediateDirectories: false)
         try FileManager.default.createSymbolicLink(atPath: temporary.path + "/192/192.0.2.7", withDestinationPath: target)
         let store = RecordDirectory(path: temporary.path)
-        #expect(throws: StoreError.self) { try store.record(for: key) }
-        #expect(throws: StoreError.self) { try store.apply(.markPassed, to: key) }
-        #expect(throws: StoreError.self) { try store.apply(.restart, to: key) }
+        #expect(throws: FileError.self) { try store.record(for: key) }
+        #expect(throws: FileError.self) { try store.apply(.markPassed, to: key) }
+        #expect(throws: FileError.self) { try store.apply(.restart, to: key) }
         #expect(try FileManager.default.attributesOfItem(atPath: target)[.size] as? Int == 0)
     }
 
     @Test func aMissingStateDirectoryIsAnErrorNamingThePath() throws {
         let store = RecordDirectory(path: "/nonexistent/cqgreylist")
-        #expect(throws: StoreError(operation: "mkdir", path: "/nonexistent/cqgreylist/192", problem: "No such file or directory")) {
+        #expect(throws: FileError(operation: "mkdir", path: "/nonexistent/cqgreylist/192", problem: "No such file or directory")) {
             try store.apply(.create, to: key)
         }
     }

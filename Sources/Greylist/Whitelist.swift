@@ -1,0 +1,223 @@
+/// A network: an address with all bits past `prefixLength` clear.
+public struct Network: Hashable, Sendable {
+    /// The network's first address.
+    public let address: ClientAddress
+    /// How many leading bits the network fixes: 0...32 for IPv4, 0...128 for IPv6.
+    public let prefixLength: Int
+
+    /// The network of `prefixLength` bits around `address` (host bits are cleared).
+    public init(_ address: ClientAddress, prefixLength: Int) {
+        (self.address, self.prefixLength) = (address.masked(to: prefixLength), prefixLength)
+    }
+
+    /// Whether `address` lies in the network.
+    public func contains(_ address: ClientAddress) -> Bool {
+        address.isIPv4 == self.address.isIPv4 && address.masked(to: prefixLength) == self.address
+    }
+
+    /// Appends the network's cdb key, its canonical CIDR text (`192.0.2.0/24`, `2001:db8::/32`), to `bytes`.
+    public func appendKey(to bytes: inout [UInt8]) {
+        address.appendText(to: &bytes)
+        bytes.append(UInt8(ascii: "/"))
+        ClientAddress.appendDecimal(prefixLength, to: &bytes)
+    }
+
+    /// The canonical CIDR text.
+    public var key: String {
+        var bytes: [UInt8] = []
+        appendKey(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Why a whitelist line is not an entry; shown as `file:line: reason`.
+public struct WhitelistError: Error, Equatable, Sendable {
+    public let reason: String
+    /// An error with this reason.
+    public init(_ reason: String) { self.reason = reason }
+}
+
+/// The plaintext whitelist format and its cdb encoding (DESIGN §5).
+///
+/// Each network is stored under its canonical CIDR text, with the entry it came from as value; the key
+/// `prefix-lengths` lists the prefix lengths present, so a lookup probes only those: at most 33 keys for
+/// IPv4 and 129 for IPv6, whatever the size of the list.
+public enum Whitelist {
+    /// The reserved key whose value lists the prefix lengths present (no CIDR key can look like it).
+    public static let prefixLengthsKey = Array("prefix-lengths".utf8)
+    /// The longest line accepted.
+    public static let maximumLineLength = 1000
+
+    /// Parses one line (without its LF; CR, blanks and `#` comments allowed), calling `network` for each
+    /// network it means (a tcprules range can mean several). Returns the entry's text, nil for a blank line.
+    public static func parseLine(_ line: ArraySlice<UInt8>, maskingHostBits: Bool = false,
+                                 _ network: (Network) -> Void) throws(WhitelistError) -> ArraySlice<UInt8>? {
+        guard line.count <= maximumLineLength else { throw WhitelistError("line longer than \(maximumLineLength) bytes") }
+        let content = line[..<(line.firstIndex(of: UInt8(ascii: "#")) ?? line.endIndex)]
+        let start = content.firstIndex { !isBlank($0) } ?? content.endIndex
+        let end = content.lastIndex { !isBlank($0) }.map { $0 + 1 } ?? start
+        let entry = content[start..<end]
+        guard !entry.isEmpty else { return nil }
+        if entry.contains(where: isBlank) { throw WhitelistError("one entry per line, found \(quoted(entry))") }
+        if let colon = entry.firstIndex(of: UInt8(ascii: ":")), entry[colon...].starts(with: ":allow".utf8) || entry[colon...].starts(with: ":deny".utf8) {
+            throw WhitelistError("a tcprules rule, not an entry: write just the address part, \(quoted(entry[..<colon]))")
+        }
+        if let slash = entry.firstIndex(of: UInt8(ascii: "/")) {
+            network(try parseCIDR(entry, slash: slash, maskingHostBits: maskingHostBits))
+        } else if let dash = entry.firstIndex(of: UInt8(ascii: "-")) {
+            try parseRange(entry, dash: dash, network)
+        } else if entry.last == UInt8(ascii: ".") {
+            guard let (value, octets) = parseOctets(entry.dropLast()), octets < 4 else {
+                throw WhitelistError("not a tcprules prefix like 10. or 192.0.2.: \(quoted(entry))")
+            }
+            network(Network(.v4(value << (32 - 8 * UInt32(octets))), prefixLength: 8 * octets))
+        } else if let address = ClientAddress(utf8: entry) {
+            network(Network(address, prefixLength: address.isIPv4 ? 32 : 128))
+        } else {
+            throw WhitelistError("not an IP address or network: \(quoted(entry))")
+        }
+        return entry
+    }
+
+    /// `address/length`; a mapped `::ffff:a.b.c.d/len` is the IPv4 network of `len - 96` bits.
+    private static func parseCIDR(_ entry: ArraySlice<UInt8>, slash: Int, maskingHostBits: Bool) throws(WhitelistError) -> Network {
+        let lengthText = entry[(slash + 1)...]
+        guard let address = ClientAddress(utf8: entry[..<slash]),
+              let length = ClientAddress.parseDecimal(lengthText, maximum: 128) else {
+            throw WhitelistError("not an IP network like 192.0.2.0/24 or 2001:db8::/32: \(quoted(entry))")
+        }
+        let mapped = address.isIPv4 && entry[..<slash].contains(UInt8(ascii: ":"))
+        let prefixLength = mapped ? length - 96 : length
+        guard prefixLength >= 0, prefixLength <= (address.isIPv4 ? 32 : 128) else {
+            throw WhitelistError("prefix length /\(length) out of range in \(quoted(entry))")
+        }
+        let network = Network(address, prefixLength: prefixLength)
+        if network.address != address && !maskingHostBits {
+            throw WhitelistError("host bits set in \(String(decoding: entry, as: UTF8.self)) (the network is \(network.key); --mask-host-bits accepts it)")
+        }
+        return network
+    }
+
+    /// tcprules' ranges: `192.0.2.4-7` (addresses .4 to .7) or `192.0.2-3.` (192.0.2.* and 192.0.3.*), as CIDR blocks.
+    private static func parseRange(_ entry: ArraySlice<UInt8>, dash: Int, _ network: (Network) -> Void) throws(WhitelistError) {
+        let trailingDot = entry.last == UInt8(ascii: ".")
+        let body = trailingDot ? entry.dropLast() : entry
+        let lastDot = body[..<dash].lastIndex(of: UInt8(ascii: ".")) ?? body.startIndex - 1
+        let prefix = body[body.startIndex..<max(lastDot, body.startIndex)]
+        let parsedPrefix = lastDot < body.startIndex ? (0, 0) : parseOctets(prefix)
+        guard let (high, fixed) = parsedPrefix,
+              let first = ClientAddress.parseDecimal(body[(lastDot + 1)..<dash], maximum: 255),
+              let last = ClientAddress.parseDecimal(body[(dash + 1)...], maximum: 255),
+              first <= last, fixed + 1 == 4 || (trailingDot && fixed + 1 < 4) else {
+            throw WhitelistError("not a tcprules range like 192.0.2.4-7 or 192.0.2-3.: \(quoted(entry))")
+        }
+        let hostBits = UInt64(8 * (3 - fixed))
+        var low = (UInt64(high) << 8 | UInt64(first)) << hostBits
+        let end = (UInt64(high) << 8 | UInt64(last)) << hostBits + (UInt64(1) << hostBits)
+        while low < end {
+            var size = low == 0 ? 32 : min(low.trailingZeroBitCount, 32)
+            while UInt64(1) << size > end - low { size -= 1 }
+            network(Network(.v4(UInt32(low)), prefixLength: 32 - size))
+            low += UInt64(1) << size
+        }
+    }
+
+    /// One to four dotted decimal octets: their value and how many there were.
+    private static func parseOctets(_ text: ArraySlice<UInt8>) -> (UInt32, Int)? {
+        var value: UInt32 = 0, count = 0
+        for part in text.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false) {
+            guard count < 4, let octet = ClientAddress.parseDecimal(part, maximum: 255) else { return nil }
+            (value, count) = (value << 8 | UInt32(octet), count + 1)
+        }
+        return count > 0 ? (value, count) : nil
+    }
+
+    private static func isBlank(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
+    }
+
+    private static func quoted(_ bytes: ArraySlice<UInt8>) -> String {
+        LogLine.quoted(String(decoding: bytes, as: UTF8.self))
+    }
+}
+
+/// The set of prefix lengths present in a whitelist, stored under `Whitelist.prefixLengthsKey`
+/// as text such as `4:8,24,32 6:64,128`.
+public struct PrefixLengths: Equatable, Sendable {
+    private var ipv4: UInt64 = 0
+    private var ipv6: UInt128 = 0
+    private var ipv6Full = false
+
+    /// No lengths.
+    public init() {}
+
+    /// Adds `network`'s length.
+    public mutating func insert(_ network: Network) {
+        if network.address.isIPv4 {
+            ipv4 |= 1 << UInt64(network.prefixLength)
+        } else if network.prefixLength == 128 {
+            ipv6Full = true
+        } else {
+            ipv6 |= 1 << UInt128(network.prefixLength)
+        }
+    }
+
+    /// Whether the lengths include `length` for addresses of `address`'s family.
+    public func contains(_ length: Int, forIPv4 isIPv4: Bool) -> Bool {
+        if isIPv4 { return (0...32).contains(length) && ipv4 >> UInt64(length) & 1 == 1 }
+        if length == 128 { return ipv6Full }
+        return (0..<128).contains(length) && ipv6 >> UInt128(length) & 1 == 1
+    }
+
+    /// The stored text.
+    public var bytes: [UInt8] {
+        var bytes = Array("4:".utf8)
+        func append(_ length: Int) {
+            if bytes.last != UInt8(ascii: ":") { bytes.append(UInt8(ascii: ",")) }
+            ClientAddress.appendDecimal(length, to: &bytes)
+        }
+        for length in 0...32 where contains(length, forIPv4: true) { append(length) }
+        bytes.append(contentsOf: " 6:".utf8)
+        for length in 0...128 where contains(length, forIPv4: false) { append(length) }
+        return bytes
+    }
+
+    /// Reads the stored text; nil if it is not in the form `bytes` writes.
+    public init?(bytes: some Collection<UInt8>) {
+        var family: Bool?   // true: IPv4
+        var number: Int?
+        func finish() -> Bool {
+            guard let length = number, let isIPv4 = family, length <= (isIPv4 ? 32 : 128) else { return number == nil }
+            if isIPv4 { ipv4 |= 1 << UInt64(length) } else if length == 128 { ipv6Full = true } else { ipv6 |= 1 << UInt128(length) }
+            number = nil
+            return true
+        }
+        var previous: UInt8 = UInt8(ascii: " ")
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                number = (number ?? 0) * 10 + Int(byte - UInt8(ascii: "0"))
+                guard number! <= 128 else { return nil }
+            case UInt8(ascii: ":"):
+                guard previous == UInt8(ascii: "4") || previous == UInt8(ascii: "6"), let tag = number else { return nil }
+                (family, number) = (tag == 4, nil)
+            case UInt8(ascii: ","), UInt8(ascii: " "):
+                guard finish() else { return nil }
+            default:
+                return nil
+            }
+            previous = byte
+        }
+        guard finish(), family != nil else { return nil }
+    }
+
+    /// Calls `body` with `address` masked to each length present for its family, longest first:
+    /// the networks a lookup probes, one cdb probe each.
+    public func forEachNetwork(containing address: ClientAddress, _ body: (Network) -> Bool) {
+        var length = address.isIPv4 ? 32 : 128
+        while length >= 0 {
+            if contains(length, forIPv4: address.isIPv4), !body(Network(address, prefixLength: length)) { return }
+            length -= 1
+        }
+    }
+}

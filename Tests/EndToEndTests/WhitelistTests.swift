@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+
+/// cqgreylist-mkwhitelist run as a process, its cdb read by tinycdb's own `cdb` tool and by the wrapper.
+@Suite struct MkWhitelistTests {
+    let directory: TemporaryDirectory
+    let cdbPath: String
+    init() throws {
+        directory = try TemporaryDirectory()
+        cdbPath = directory.path + "/cqgreylist.cdb"
+    }
+
+    func mkwhitelist(_ arguments: [String], input: String = "") throws -> Finished {
+        try run(Built.mkwhitelist, ["--cdb", cdbPath] + arguments, input: Data(input.utf8))
+    }
+
+    @Test func theSampleCompilesAndTinycdbReadsIt() throws {
+        let result = try mkwhitelist([Built.source("etc/whitelist")])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.output == "cqgreylist-mkwhitelist: wrote \(cdbPath): 7 entries, 7 networks\n")
+        let dump = try run("/usr/bin/cdb", ["-d", cdbPath])
+        #expect(dump.output.contains("+15,15:198.51.100.0/24->198.51.100.0/24\n"))
+        #expect(dump.output.contains("+14,15:192.0.2.200/29->192.0.2.200-207\n"))
+        #expect(dump.output.contains("+14,") && dump.output.contains(":prefix-lengths->4:24,25,29,32 6:40,48,128\n"))
+        #expect(try run("/usr/bin/cdb", ["-q", cdbPath, "2001:db8:100::/48"]).output == "2001:db8:100::/48")
+        #expect((try FileManager.default.attributesOfItem(atPath: cdbPath)[.posixPermissions] as? NSNumber)?.intValue == 0o644)
+    }
+
+    @Test func standardInputAndCRLF() throws {
+        let result = try mkwhitelist(["-"], input: "192.0.2.7\r\n# note\r\n2001:db8::/32\r\n")
+        #expect(result.status == 0)
+        #expect(try mkwhitelist(["--dump"]).output == "192.0.2.7/32  # 192.0.2.7\n2001:db8::/32\n")
+    }
+
+    @Test func badLinesAreAllReportedAndTheOldCDBStays() throws {
+        #expect(try mkwhitelist(["-"], input: "192.0.2.7\n").status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: cdbPath))
+        let source = directory.path + "/whitelist.txt"
+        try "192.0.2.0/24\n192.0.2.7/24\nmail.example.com\n\n10.1.2.3-1\n".write(toFile: source, atomically: false, encoding: .utf8)
+        let result = try mkwhitelist([source])
+        #expect(result.status == 100)
+        #expect(result.errors == """
+            \(source):2: host bits set in 192.0.2.7/24 (the network is 192.0.2.0/24; --mask-host-bits accepts it)
+            \(source):3: not an IP address or network: "mail.example.com"
+            \(source):5: not a tcprules range like 192.0.2.4-7 or 192.0.2-3.: "10.1.2.3-1"
+            cqgreylist-mkwhitelist: fatal: 3 bad lines in \(source); \(cdbPath) left unchanged
+
+            """)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: cdbPath)) == before)
+        #expect(!FileManager.default.fileExists(atPath: cdbPath + ".tmp"))
+        #expect(try mkwhitelist(["--mask-host-bits", "-"], input: "192.0.2.7/24\n").status == 0)
+    }
+
+    @Test func manyBadLinesAreCapped() throws {
+        let result = try mkwhitelist(["-"], input: String(repeating: "junk\n", count: 150))
+        #expect(result.status == 100)
+        #expect(result.errors.split(separator: "\n").count == 102)
+        #expect(result.errors.contains("... and 50 more\n"))
+    }
+
+    @Test func checkSaysWhichEntryMatched() throws {
+        #expect(try mkwhitelist(["-"], input: "192.0.2.4-7\n2001:db8::/32\n").status == 0)
+        let hit = try mkwhitelist(["--check", "::ffff:192.0.2.6"])
+        #expect(hit.status == 0 && hit.output == "192.0.2.6 is whitelisted by \(cdbPath), entry 192.0.2.4-7\n")
+        let miss = try mkwhitelist(["--check", "192.0.2.8"])
+        #expect(miss.status == 1 && miss.output == "192.0.2.8 is not whitelisted by \(cdbPath)\n")
+        let bad = try mkwhitelist(["--check", "192.0.2.x"])
+        #expect(bad.status == 100 && bad.errors == "cqgreylist-mkwhitelist: fatal: not an IP address: \"192.0.2.x\"\n")
+    }
+
+    @Test func systemErrorsExit111() throws {
+        let missing = try run(Built.mkwhitelist, ["--cdb", cdbPath, directory.path + "/absent.txt"])
+        #expect(missing.status == 111)
+        #expect(missing.errors == "cqgreylist-mkwhitelist: fatal: unable to read \(directory.path)/absent.txt: No such file or directory\n")
+        let noDirectory = try run(Built.mkwhitelist, ["--cdb", "/nonexistent/w.cdb", "-"])
+        #expect(noDirectory.status == 111)
+        #expect(noDirectory.errors == "cqgreylist-mkwhitelist: fatal: unable to create /nonexistent/w.cdb.tmp: No such file or directory\n")
+        let dump = try mkwhitelist(["--dump"])
+        #expect(dump.status == 111 && dump.errors.hasPrefix("cqgreylist-mkwhitelist: fatal: unable to read \(cdbPath): "))
+    }
+
+    @Test func usageErrorsExit100() throws {
+        let result = try run(Built.mkwhitelist, ["--no-such-flag"])
+        #expect(result.status == 100)
+        #expect(result.errors.contains("Unknown option '--no-such-flag'"))
+        #expect(try run(Built.mkwhitelist, ["--help"]).status == 0)
+    }
+}
+
+/// The wrapper with a compiled whitelist.
+@Suite struct WrapperWhitelistTests {
+    @Test func aWhitelistedClientPassesUnderTCPServerWithoutARecord() throws {
+        let scratch = try TemporaryDirectory()
+        let state = scratch.path + "/state", cdb = scratch.path + "/w.cdb"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: false)
+        let compiled = try run(Built.mkwhitelist, ["--cdb", cdb, "-"], input: Data("127.0.0.6\n127.0.0.16-23\n".utf8))
+        #expect(compiled.status == 0)
+        let server = try TCPServer(environment: ["STANDIN_MAILDIR": scratch.path + "/mail"],
+                                   [Built.wrapper, "--dir", state, "--whitelist", cdb, Built.standIn], log: scratch.path + "/log")
+        #expect(try sendMail(to: server, from: "127.0.0.6").showsDelivery)
+        #expect(try sendMail(to: server, from: "127.0.0.20").showsDelivery)
+        #expect(try sendMail(to: server, from: "127.0.0.7").showsRefusal)
+        #expect(server.wrapperLog.map { $0.split(separator: " ").dropFirst(2).joined(separator: " ") } == [
+            "ip=127.0.0.6 action=pass reason=whitelist 127.0.0.6",
+            "ip=127.0.0.20 action=pass reason=whitelist 127.0.0.16-23",
+            "ip=127.0.0.7 key=127.0.0.7 action=greylist reason=new",
+        ])
+        #expect(scratch.files().filter { $0.hasPrefix("state/") } == ["state/127/127.0.0.7"])
+    }
+
+    @Test func aCorruptWhitelistIsLoggedAndIgnored() throws {
+        let scratch = try TemporaryDirectory()
+        let cdb = scratch.path + "/w.cdb"
+        try Data(repeating: 0xff, count: 4096).write(to: URL(fileURLWithPath: cdb))
+        let result = try run(Built.wrapper, ["/bin/echo", "passed"],
+                             environment: ["TCPREMOTEIP": "192.0.2.7", "CQGREYLIST_DIR": scratch.path, "CQGREYLIST_WHITELIST": cdb])
+        let lines = result.errors.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasSuffix(" warning: whitelist ignored: read \(cdb): corrupt or truncated cdb") == true)
+        #expect(lines.last?.hasSuffix("action=greylist reason=new") == true)
+    }
+
+    @Test func replacingTheCDBDuringABurstNeverShowsAHalfWrittenFile() throws {
+        let scratch = try TemporaryDirectory()
+        let cdb = scratch.path + "/w.cdb"
+        let one = (0..<3000).map { "10.\($0 / 250).\($0 % 250).0/24" }.joined(separator: "\n") + "\n192.0.2.7\n"
+        let two = (0..<3000).map { "172.16.\($0 / 250).\($0 % 250)" }.joined(separator: "\n") + "\n192.0.2.0/24\n"
+        try one.write(toFile: scratch.path + "/one", atomically: false, encoding: .utf8)
+        try two.write(toFile: scratch.path + "/two", atomically: false, encoding: .utf8)
+        #expect(try run(Built.mkwhitelist, ["--cdb", cdb, scratch.path + "/one"]).status == 0)
+        let result = try shell("""
+            ( for i in $(seq 15); do "$M" --cdb "$C" "$D/two" >/dev/null; "$M" --cdb "$C" "$D/one" >/dev/null; done ) &
+            for i in $(seq 300); do "$W" /bin/true; done
+            wait
+            """, environment: ["M": Built.mkwhitelist, "W": Built.wrapper, "C": cdb, "D": scratch.path,
+                               "TCPREMOTEIP": "192.0.2.7", "CQGREYLIST_DIR": scratch.path, "CQGREYLIST_WHITELIST": cdb], limit: 120)
+        let lines = result.errors.split(separator: "\n")
+        #expect(lines.count == 300, "\(result.errors.prefix(2000))")
+        #expect(lines.filter { !$0.hasSuffix("reason=whitelist 192.0.2.7") && !$0.hasSuffix("reason=whitelist 192.0.2.0/24") } == [])
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Greylist
+@testable import GreylistSystem
+import Testing
+
+/// Compiles `lines` into a cdb at `path` the way cqgreylist-mkwhitelist does.
+func compile(_ lines: [String], to path: String) throws -> Bool {
+    try writeCDB(atPath: path) { add in
+        var lengths = PrefixLengths()
+        for line in lines {
+            var networks: [Network] = []
+            guard let entry = try? Whitelist.parseLine(Array(line.utf8)[...], { networks.append($0) }) else { continue }
+            for network in networks {
+                add(Array(network.key.utf8), entry)
+                lengths.insert(network)
+            }
+        }
+        add(Whitelist.prefixLengthsKey, lengths.bytes[...])
+        return true
+    }
+}
+
+struct BoundaryCase: CustomTestStringConvertible, Sendable {
+    let entry: String, inside: [String], outside: [String]
+    var testDescription: String { entry }
+}
+
+@Suite struct WhitelistDatabaseTests {
+    static let boundaries: [BoundaryCase] = [
+        .init(entry: "0.0.0.0/0", inside: ["0.0.0.0", "255.255.255.255", "::ffff:1.2.3.4"], outside: ["::1", "2001:db8::1"]),
+        .init(entry: "128.0.0.0/1", inside: ["128.0.0.0", "255.255.255.255"], outside: ["127.255.255.255", "0.0.0.0"]),
+        .init(entry: "192.0.2.0/24", inside: ["192.0.2.0", "192.0.2.255"], outside: ["192.0.1.255", "192.0.3.0"]),
+        .init(entry: "192.0.2.6/31", inside: ["192.0.2.6", "192.0.2.7"], outside: ["192.0.2.5", "192.0.2.8"]),
+        .init(entry: "192.0.2.7", inside: ["192.0.2.7", "::ffff:192.0.2.7"], outside: ["192.0.2.6", "192.0.2.8"]),
+        .init(entry: "::/0", inside: ["::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"], outside: ["192.0.2.1"]),
+        .init(entry: "8000::/1", inside: ["8000::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"], outside: ["7fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"]),
+        .init(entry: "2001:db8::/32", inside: ["2001:db8::", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"], outside: ["2001:db7:ffff:ffff:ffff:ffff:ffff:ffff", "2001:db9::"]),
+        .init(entry: "2001:db8::/127", inside: ["2001:db8::", "2001:db8::1"], outside: ["2001:db8::2", "2001:db7:ffff:ffff:ffff:ffff:ffff:ffff"]),
+        .init(entry: "2001:db8::1", inside: ["2001:db8::1"], outside: ["2001:db8::", "2001:db8::2"]),
+        .init(entry: "192.0.2.4-7", inside: ["192.0.2.4", "192.0.2.7"], outside: ["192.0.2.3", "192.0.2.8"]),
+    ]
+
+    @Test(arguments: boundaries)
+    func compileThenLookUp(_ row: BoundaryCase) throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/w.cdb"
+        #expect(try compile(["198.51.100.0/24", row.entry, "3fff:ffff::/48"], to: path))
+        let database = WhitelistDatabase(path: path)
+        for address in row.inside {
+            #expect(try database.entry(matching: ClientAddress(address)!) == row.entry, "\(address)")
+        }
+        for address in row.outside {
+            #expect(try database.entry(matching: ClientAddress(address)!) == nil, "\(address)")
+        }
+    }
+
+    @Test func aMissingCDBIsAnEmptyWhitelist() throws {
+        #expect(try WhitelistDatabase(path: "/nonexistent/w.cdb").entry(matching: ClientAddress("192.0.2.7")!) == nil)
+    }
+
+    @Test func corruptAndTruncatedFilesThrowInsteadOfMatching() throws {
+        let directory = try TemporaryDirectory()
+        let good = directory.path + "/good.cdb"
+        #expect(try compile((0..<300).map { "10.\($0 / 256).\($0 % 256).0/24" }, to: good))
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: good))
+        let address = ClientAddress("10.0.5.9")!
+        #expect(try WhitelistDatabase(path: good).entry(matching: address) == "10.0.5.0/24")
+        for cut in [0, 100, 2047, 2048, 3000, bytes.count / 2, bytes.count - 8, bytes.count - 1] {
+            let path = directory.path + "/cut\(cut).cdb"
+            try bytes.prefix(cut).write(to: URL(fileURLWithPath: path))
+            #expect(throws: FileError.self, "truncated at \(cut)") { try WhitelistDatabase(path: path).entry(matching: address) }
+        }
+        let garbage = directory.path + "/garbage.cdb"
+        try Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 7919) }).write(to: URL(fileURLWithPath: garbage))
+        #expect(throws: FileError.self) { try WhitelistDatabase(path: garbage).entry(matching: address) }
+    }
+
+    @Test func aCDBWithoutThePrefixIndexMatchesNothing() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/plain.cdb"
+        #expect(try writeCDB(atPath: path) { add in add(Array("192.0.2.7/32".utf8), Array("x".utf8)[...]); return true })
+        #expect(try WhitelistDatabase(path: path).entry(matching: ClientAddress("192.0.2.7")!) == nil)
+    }
+
+    @Test func anAbortedWriteLeavesTheOldFileAndNoTemp() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/w.cdb"
+        #expect(try compile(["192.0.2.7"], to: path))
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(try !writeCDB(atPath: path) { add in add(Array("k".utf8), Array("v".utf8)[...]); return false })
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
+        #expect(try permissions(path) == 0o644)
+    }
+
+    @Test func aSymlinkAtTheTempPathIsNotFollowed() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/w.cdb", victim = directory.path + "/victim"
+        FileManager.default.createFile(atPath: victim, contents: Data("keep".utf8))
+        try FileManager.default.createSymbolicLink(atPath: path + ".tmp", withDestinationPath: victim)
+        #expect(throws: FileError(operation: "create", path: path + ".tmp", problem: "File exists")) { try compile(["192.0.2.7"], to: path) }
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep")
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+}
