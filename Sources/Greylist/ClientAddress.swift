@@ -34,28 +34,34 @@ public enum ClientAddress: Hashable, Sendable {
 
     /// Appends the canonical spelling's bytes to `bytes` (no `String` is made: the whitelist compiler does this a million times).
     public func appendText(to bytes: inout [UInt8]) {
+        bytes.append(addingCapacity: Self.maximumTextLength) { write(to: &$0) }
+    }
+
+    /// Writes the canonical spelling into `output`, which has room for `maximumTextLength` more bytes.
+    func write(to output: inout OutputSpan<UInt8>) {
         switch self {
         case .v4(let value):
             for shift in stride(from: 24, through: 0, by: -8) {
-                if shift != 24 { bytes.append(UInt8(ascii: ".")) }
-                Self.appendDecimal(Int(value >> UInt32(shift) & 0xff), to: &bytes)
+                if shift != 24 { output.append(UInt8(ascii: ".")) }
+                Self.writeDecimal(Int(value >> UInt32(shift) & 0xff), to: &output)
             }
         case .v6(let value):
-            func group(_ index: Int) -> UInt16 { UInt16(truncatingIfNeeded: value >> UInt128(112 - 16 * index)) }
+            let groups = InlineArray<8, UInt16> { UInt16(truncatingIfNeeded: value >> UInt128(112 - 16 * $0)) }
             var bestStart = 8, bestLength = 1, runStart = 0
-            for index in 0...8 where index == 8 || group(index) != 0 {
+            for index in 0...8 where index == 8 || groups[index] != 0 {
                 if index - runStart > bestLength { (bestStart, bestLength) = (runStart, index - runStart) }
                 runStart = index + 1
             }
             var index = 0
             while index < 8 {
                 if index == bestStart {
-                    bytes.append(contentsOf: "::".utf8)
+                    output.append(UInt8(ascii: ":"))
+                    output.append(UInt8(ascii: ":"))
                     index += bestLength
                     continue
                 }
-                if index != 0 && index != bestStart + bestLength { bytes.append(UInt8(ascii: ":")) }
-                Self.appendHex(group(index), to: &bytes)
+                if index != 0 && index != bestStart + bestLength { output.append(UInt8(ascii: ":")) }
+                Self.writeHex(groups[index], to: &output)
                 index += 1
             }
         }
@@ -63,15 +69,27 @@ public enum ClientAddress: Hashable, Sendable {
 
     /// Appends a non-negative number in decimal.
     static func appendDecimal(_ number: Int, to bytes: inout [UInt8]) {
-        if number >= 10 { appendDecimal(number / 10, to: &bytes) }
-        bytes.append(UInt8(ascii: "0") + UInt8(number % 10))
+        bytes.append(addingCapacity: 20) { writeDecimal(number, to: &$0) }
     }
 
-    /// Appends a 16-bit group in lowercase hex without leading zeros.
-    static func appendHex(_ group: UInt16, to bytes: inout [UInt8]) {
-        if group >= 16 { appendHex(group >> 4, to: &bytes) }
-        let digit = UInt8(group & 0xf)
-        bytes.append(digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10)
+    /// Writes a non-negative number in decimal.
+    static func writeDecimal(_ number: Int, to output: inout OutputSpan<UInt8>) {
+        var divisor = 1
+        while divisor <= number / 10 { divisor *= 10 }
+        while divisor > 0 {
+            output.append(UInt8(ascii: "0") + UInt8(number / divisor % 10))
+            divisor /= 10
+        }
+    }
+
+    /// Writes a 16-bit group in lowercase hex without leading zeros.
+    static func writeHex(_ group: UInt16, to output: inout OutputSpan<UInt8>) {
+        var shift = max(0, (15 - group.leadingZeroBitCount) / 4 * 4)
+        while shift >= 0 {
+            let digit = UInt8(group >> UInt16(shift) & 0xf)
+            output.append(digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10)
+            shift -= 4
+        }
     }
 
     /// The address with all but the first `prefixLength` bits cleared.
@@ -121,9 +139,11 @@ public enum ClientAddress: Hashable, Sendable {
         func append(_ group: UInt128) {
             if compressed { (tail, tailGroups) = (tail << 16 | group, tailGroups + 1) } else { (head, headGroups) = (head << 16 | group, headGroups + 1) }
         }
-        if bytes.starts(with: "::".utf8) {
+        if bytes.first == colon {
+            index = bytes.index(after: index)
+            guard index != bytes.endIndex, bytes[index] == colon else { return nil }
             compressed = true
-            index = bytes.index(index, offsetBy: 2)
+            index = bytes.index(after: index)
         }
         while index != bytes.endIndex {
             let fieldStart = index

@@ -17,9 +17,11 @@ public struct Network: Hashable, Sendable {
 
     /// Appends the network's cdb key, its canonical CIDR text (`192.0.2.0/24`, `2001:db8::/32`), to `bytes`.
     public func appendKey(to bytes: inout [UInt8]) {
-        address.appendText(to: &bytes)
-        bytes.append(UInt8(ascii: "/"))
-        ClientAddress.appendDecimal(prefixLength, to: &bytes)
+        bytes.append(addingCapacity: ClientAddress.maximumTextLength + 4) { output in
+            address.write(to: &output)
+            output.append(UInt8(ascii: "/"))
+            ClientAddress.writeDecimal(prefixLength, to: &output)
+        }
     }
 
     /// The canonical CIDR text.
@@ -52,16 +54,24 @@ public enum Whitelist {
     /// network it means (a tcprules range can mean several). Returns the entry's text, nil for a blank line.
     public static func parseLine(_ line: ArraySlice<UInt8>, maskingHostBits: Bool = false,
                                  _ network: (Network) -> Void) throws(WhitelistError) -> ArraySlice<UInt8>? {
+        guard let entry = try entry(in: line) else { return nil }
+        try parseEntry(entry, maskingHostBits: maskingHostBits, network)
+        return entry
+    }
+
+    /// The entry's text in a line: without blanks, CR and `#` comment; nil for a blank line.
+    public static func entry(in line: ArraySlice<UInt8>) throws(WhitelistError) -> ArraySlice<UInt8>? {
         guard line.count <= maximumLineLength else { throw WhitelistError("line longer than \(maximumLineLength) bytes") }
         let content = line[..<(line.firstIndex(of: UInt8(ascii: "#")) ?? line.endIndex)]
         let start = content.firstIndex { !isBlank($0) } ?? content.endIndex
         let end = content.lastIndex { !isBlank($0) }.map { $0 + 1 } ?? start
-        let entry = content[start..<end]
-        guard !entry.isEmpty else { return nil }
+        return start < end ? content[start..<end] : nil
+    }
+
+    /// Calls `network` for each network an entry means.
+    public static func parseEntry(_ entry: ArraySlice<UInt8>, maskingHostBits: Bool = false,
+                                  _ network: (Network) -> Void) throws(WhitelistError) {
         if entry.contains(where: isBlank) { throw WhitelistError("one entry per line, found \(quoted(entry))") }
-        if let colon = entry.firstIndex(of: UInt8(ascii: ":")), entry[colon...].starts(with: ":allow".utf8) || entry[colon...].starts(with: ":deny".utf8) {
-            throw WhitelistError("a tcprules rule, not an entry: write just the address part, \(quoted(entry[..<colon]))")
-        }
         if let slash = entry.firstIndex(of: UInt8(ascii: "/")) {
             network(try parseCIDR(entry, slash: slash, maskingHostBits: maskingHostBits))
         } else if let dash = entry.firstIndex(of: UInt8(ascii: "-")) {
@@ -73,10 +83,12 @@ public enum Whitelist {
             network(Network(.v4(value << (32 - 8 * UInt32(octets))), prefixLength: 8 * octets))
         } else if let address = ClientAddress(utf8: entry) {
             network(Network(address, prefixLength: address.isIPv4 ? 32 : 128))
+        } else if let colon = entry.firstIndex(of: UInt8(ascii: ":")),
+                  entry[colon...].starts(with: ":allow".utf8) || entry[colon...].starts(with: ":deny".utf8) {
+            throw WhitelistError("a tcprules rule, not an entry: write just the address part, \(quoted(entry[..<colon]))")
         } else {
             throw WhitelistError("not an IP address or network: \(quoted(entry))")
         }
-        return entry
     }
 
     /// `address/length`; a mapped `::ffff:a.b.c.d/len` is the IPv4 network of `len - 96` bits.

@@ -52,9 +52,10 @@ public func makeDirectory(atPath path: String, mode: mode_t) throws(Errno) -> Bo
     return true
 }
 
-/// Opens `path` without following a symlink, close-on-exec. Calls `open(2)`.
+/// Opens `path` close-on-exec; to write or create, never through a symlink. Calls `open(2)`.
 func openFile(atPath path: String, flags: CInt, mode: mode_t = 0) throws(Errno) -> CInt {
-    try valueOrErrno { unsafe open(path, flags | O_NOFOLLOW | O_CLOEXEC, mode) }
+    let noFollow = flags & (O_WRONLY | O_RDWR | O_CREAT) != 0 ? O_NOFOLLOW : 0
+    return try valueOrErrno { unsafe open(path, flags | noFollow | O_CLOEXEC, mode) }
 }
 
 /// Closes `fd`, never retried (Linux frees the descriptor even on EINTR). Calls `close(2)`.
@@ -112,6 +113,19 @@ public func readFile(atPath path: String, limit: Int) throws(Errno) -> [UInt8]? 
         }
     } catch where error == .noSuchFile {
         return nil
+    }
+}
+
+/// Calls `body` with each chunk (up to 1 MB) read from the file at `path`, or from standard input if `path`
+/// is nil. Calls `read(2)`.
+public func forEachChunk(ofFileAt path: String?, _ body: (ArraySlice<UInt8>) -> Void) throws(Errno) {
+    let fd = try path.map { (path) throws(Errno) in try openFile(atPath: path, flags: O_RDONLY) } ?? 0
+    defer { if path != nil { try? closeFile(fd) } }
+    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+        let count = try valueOrErrno { unsafe buffer.withUnsafeMutableBytes { unsafe read(fd, $0.baseAddress, $0.count) } }
+        if count == 0 { return }
+        body(buffer[..<count])
     }
 }
 

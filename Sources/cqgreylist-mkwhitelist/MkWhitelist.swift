@@ -1,6 +1,5 @@
 // cqgreylist-mkwhitelist: compiles the plaintext whitelist into the cdb the wrapper reads; checks and dumps it.
 import ArgumentParser
-import Foundation
 import Greylist
 import GreylistSystem
 
@@ -44,9 +43,7 @@ struct MkWhitelist: ParsableCommand {
 
     func compile() -> ExitStatus {
         let name = source == "-" ? "(stdin)" : source
-        guard let input = source == "-" ? FileHandle.standardInput : FileHandle(forReadingAtPath: source) else {
-            return fatal("unable to read \(source): \(String(cString: strerror(errno)))", .systemError)
-        }
+        let maskHostBits = maskHostBits  // read the option once: each read of a property wrapper costs a metadata lookup
         var errors: [String] = [], errorCount = 0
         var readFailure: String?
         var report = Report(verbose: verbose)
@@ -54,14 +51,12 @@ struct MkWhitelist: ParsableCommand {
         let written: Bool
         do {
             written = try writeCDB(atPath: cdb) { add in
-                var key: [UInt8] = [], networks: [Network] = []
+                var key: [UInt8] = []
                 do {
-                    try forEachLine(of: input) { line, number in
-                        networks.removeAll(keepingCapacity: true)
+                    try forEachLine(ofFileAt: source == "-" ? nil : source) { line, number in
                         do throws(WhitelistError) {
-                            guard let entry = try Whitelist.parseLine(line, maskingHostBits: maskHostBits, { networks.append($0) })
-                            else { return }
-                            for network in networks {
+                            guard let entry = try Whitelist.entry(in: line) else { return }
+                            try Whitelist.parseEntry(entry, maskingHostBits: maskHostBits) { network in
                                 key.removeAll(keepingCapacity: true)
                                 network.appendKey(to: &key)
                                 add(key, entry)
@@ -74,7 +69,7 @@ struct MkWhitelist: ParsableCommand {
                         }
                     }
                 } catch {
-                    readFailure = "unable to read \(name): \(error.localizedDescription)"
+                    readFailure = "unable to read \(name): \(error)"
                 }
                 add(Whitelist.prefixLengthsKey, lengths.bytes[...])
                 return errorCount == 0 && readFailure == nil
@@ -114,7 +109,7 @@ struct MkWhitelist: ParsableCommand {
                 let network = String(decoding: key, as: UTF8.self), entry = String(decoding: value, as: UTF8.self)
                 print(network == entry ? network : "\(network)  # \(entry)")
             }
-            return found ? .ok : fatal("unable to read \(cdb): \(String(cString: strerror(ENOENT)))", .systemError)
+            return found ? .ok : fatal("unable to read \(cdb): no such file", .systemError)
         } catch {
             return fatal("unable to read \(cdb): \(error)", .systemError)
         }
@@ -158,12 +153,11 @@ struct Report {
     }
 }
 
-/// Calls `body` with each line of `input` (without its LF) and its number, reading 1 MB at a time.
-func forEachLine(of input: FileHandle, _ body: (ArraySlice<UInt8>, Int) -> Void) throws {
+/// Calls `body` with each line of the file at `path` (standard input if nil), without its LF, and its number.
+func forEachLine(ofFileAt path: String?, _ body: (ArraySlice<UInt8>, Int) -> Void) throws(Errno) {
     var partial: [UInt8] = [], number = 0
-    while let data = try input.read(upToCount: 1 << 20), !data.isEmpty {
-        let chunk = [UInt8](data)
-        var start = 0
+    try forEachChunk(ofFileAt: path) { chunk in
+        var start = chunk.startIndex
         while let newline = chunk[start...].firstIndex(of: UInt8(ascii: "\n")) {
             number += 1
             if partial.isEmpty {
@@ -181,7 +175,7 @@ func forEachLine(of input: FileHandle, _ body: (ArraySlice<UInt8>, Int) -> Void)
 }
 
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    logToStandardError(text + "\n")
 }
 
 func fatal(_ text: String, _ status: ExitStatus) -> ExitStatus {
@@ -194,15 +188,15 @@ enum Main {
     static func main() {
         do {
             let command = try MkWhitelist.parse()
-            exit(command.execute().rawValue)
+            exit(command.execute())
         } catch {
             let message = MkWhitelist.fullMessage(for: error)
             if MkWhitelist.exitCode(for: error) == .success {
                 print(message)
-                exit(0)
+                exit(.ok)
             }
             printError(message)
-            exit(ExitStatus.badInput.rawValue)
+            exit(.badInput)
         }
     }
 }
