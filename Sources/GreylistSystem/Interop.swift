@@ -208,12 +208,17 @@ private func withCDB<T>(atPath path: String, _ body: (inout cdb) throws(Errno) -
     var database = unsafe cdb()
     _ = try valueOrErrno { unsafe cdb_init(&database, fd) }
     defer { unsafe cdb_free(&database) }
-    let size = unsafe Int(database.cdb_fsize)
-    for slot in 0..<256 {
-        let position = unsafe Int(cdb_unpack(database.cdb_mem + 8 * slot)), slots = unsafe Int(cdb_unpack(database.cdb_mem + 8 * slot + 4))
-        guard position >= 2048, position <= size, slots <= (size - position) / 8 else { throw Errno.badFormat }
-    }
+    try unsafe checkCDBHeader(Array(UnsafeRawBufferPointer(start: database.cdb_mem, count: 2048)), fileSize: Int(database.cdb_fsize))
     return try unsafe body(&database)
+}
+
+/// Throws EPROTO unless every hash table the header names lies inside the file (a truncated cdb fails this).
+private func checkCDBHeader(_ header: [UInt8], fileSize: Int) throws(Errno) {
+    func word(_ offset: Int) -> Int { header[offset..<offset + 4].reversed().reduce(0) { $0 << 8 | Int($1) } }
+    for slot in 0..<256 {
+        let position = word(8 * slot), slots = word(8 * slot + 4)
+        guard position >= 2048, position <= fileSize, slots <= (fileSize - position) / 8 else { throw Errno.badFormat }
+    }
 }
 
 /// The `count` bytes at `position` of a mapped cdb; EPROTO if they lie outside it. Calls `cdb_get(3)`.
@@ -223,23 +228,30 @@ private func bytes(of database: inout cdb, at position: UInt32, count: UInt32) t
 }
 
 /// Looks up keys in the cdb at `path`: `body` gets a `find` that returns a key's first value, valid only
-/// during the call. nil if the file does not exist; a bad file or failed read throws. Calls `cdb_find(3)`.
+/// during the call. nil if the file does not exist; a bad file (under 2048 bytes, or a header pointing
+/// past its end) or a failed read throws. Reads with `pread(2)`, `cdb_seek(3)`, `cdb_bread(3)`: for the few
+/// probes of a connection, a handful of reads cost less than mapping the file.
 public func lookUpCDB<T>(atPath path: String, _ body: (_ find: (_ key: [UInt8]) -> [UInt8]?) -> T) throws(Errno) -> T? {
-    try unsafe withCDB(atPath: path) { (database) throws(Errno) in
-        var failure: Errno?
-        let result = body { key in
-            let found = unsafe key.withUnsafeBytes { unsafe cdb_find(&database, $0.baseAddress, UInt32($0.count)) }
-            do throws(Errno) {
-                if found < 0 { throw Errno(rawValue: errno) }
-                return found == 0 ? nil : try unsafe bytes(of: &database, at: database.cdb_vpos, count: database.cdb_vlen)
-            } catch {
-                failure = error
-                return nil
-            }
-        }
-        if let failure { throw failure }
-        return result
+    let fd: CInt
+    do { fd = try openFile(atPath: path, flags: O_RDONLY) } catch where error == .noSuchFile { return nil }
+    defer { try? closeFile(fd) }
+    var status = stat()
+    _ = try valueOrErrno { unsafe fstat(fd, &status) }
+    var header = [UInt8](repeating: 0, count: 2048)
+    let count = try valueOrErrno { unsafe header.withUnsafeMutableBytes { unsafe pread(fd, $0.baseAddress, 2048, 0) } }
+    guard count == 2048 else { throw Errno.badFormat }
+    try checkCDBHeader(header, fileSize: Int(status.st_size))
+    var failure: Errno?
+    let result = body { key in
+        var length: UInt32 = 0
+        let found = unsafe key.withUnsafeBytes { unsafe cdb_seek(fd, $0.baseAddress, UInt32($0.count), &length) }
+        var value = [UInt8](repeating: 0, count: Int(length))
+        if found > 0, unsafe value.withUnsafeMutableBytes({ unsafe cdb_bread(fd, $0.baseAddress, CInt($0.count)) }) == 0 { return value }
+        if found != 0 { failure = Errno(rawValue: errno == 0 ? EPROTO : errno) }
+        return nil
     }
+    if let failure { throw failure }
+    return result
 }
 
 /// Calls `body` with each key and value of the cdb at `path`, in file order; false if there is no file.
