@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .executable(name: "cqgreylist", targets: ["cqgreylist"]),
         .executable(name: "cqgreylist-mkwhitelist", targets: ["cqgreylist-mkwhitelist"]),
+        .executable(name: "cqgreylist-clean", targets: ["cqgreylist-clean"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -34,6 +35,9 @@ let package = Package(
         // The administrator's tools may use Foundation and ArgumentParser.
         .executableTarget(
             name: "cqgreylist-mkwhitelist",
+            dependencies: ["Greylist", "GreylistSystem", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "cqgreylist-clean",
             dependencies: ["Greylist", "GreylistSystem", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "GreylistTests", dependencies: ["Greylist"]),

@@ -76,6 +76,12 @@ public struct Policy: Equatable, Sendable {
         (self.delay, self.window, self.lifetime, self.refreshInterval) = (delay, window, lifetime, refreshInterval)
     }
 
+    /// Whether `record` has outlived its window at `now` by more than `grace`: what the cleaner removes. With a
+    /// grace longer than a wrapper takes to decide, no wrapper can be passing a record the cleaner removes.
+    public func isExpired(_ record: Record, now: Timestamp, grace: Seconds = 0) -> Bool {
+        decide(record: record, now: now - grace).storeAction == .restart
+    }
+
     /// Decides for a client whose record (if any) was read at `now`. Ages from the future count as 0.
     public func decide(record: Record?, now: Timestamp) -> Decision {
         switch record {

@@ -7,6 +7,8 @@ public struct RecordKey: Hashable, Sendable {
     public let directory: String
     /// The file name inside `directory`, also the key's name in the log.
     public let name: String
+    /// The key's address: the client's, masked to the key's prefix.
+    public let address: ClientAddress
 
     /// The IPv4 prefix lengths a key may use: a whole address, or its /24.
     public static let ipv4PrefixLengths = [24, 32]
@@ -17,6 +19,7 @@ public struct RecordKey: Hashable, Sendable {
     public init(address: ClientAddress, ipv4Prefix: Int, ipv6Prefix: Int) {
         let masked = address.masked(to: address.isIPv4 ? ipv4Prefix : ipv6Prefix)
         let text = masked.text
+        self.address = masked
         switch masked {
         case .v4(let value):
             directory = String(value >> 24)
@@ -25,6 +28,22 @@ public struct RecordKey: Hashable, Sendable {
             directory = String(UInt16(truncatingIfNeeded: value >> 112), radix: 16)
             name = text
         }
+    }
+
+    /// The key a file of the state directory stands for; nil for anything that is not a record name of
+    /// this layout (the cleaner reports such files and leaves them alone).
+    public init?(directory: String, name: String) {
+        if let address = ClientAddress(name), address.isIPv4 {
+            guard name == address.text else { return nil }
+            self.init(address: address, ipv4Prefix: 32, ipv6Prefix: 128)
+        } else if let address = ClientAddress(name + ".0"), address.isIPv4, !name.contains(":") {
+            self.init(address: address, ipv4Prefix: 24, ipv6Prefix: 128)
+        } else if let address = ClientAddress(name), !address.isIPv4, name == address.text {
+            self.init(address: address, ipv4Prefix: 32, ipv6Prefix: 128)
+        } else {
+            return nil
+        }
+        guard self.directory == directory, self.name == name else { return nil }
     }
 
     /// The record's path relative to the state directory.

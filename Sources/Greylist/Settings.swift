@@ -167,6 +167,18 @@ public struct Settings: Equatable, Sendable {
         return seconds <= 10 * 366 * 86_400 ? seconds : nil
     }
 
+    /// A duration for people: `3d 4h`, `5m 12s`, `42s` (the two largest units).
+    public static func formatDuration(_ seconds: Seconds) -> String {
+        let units: [(String, Seconds)] = [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)]
+        var rest = max(0, seconds), parts: [String] = []
+        for (name, size) in units where rest >= size || (size == 1 && parts.isEmpty) {
+            parts.append("\(rest / size)\(name)")
+            rest %= size
+            if parts.count == 2 { break }
+        }
+        return parts.joined(separator: " ")
+    }
+
     /// Whether `text` can stand in an SMTP reply as a host name.
     public static func isPrintableWord(_ text: String) -> Bool {
         !text.isEmpty && text.utf8.count <= maximumTextLength && text.utf8.allSatisfy { (0x21...0x7e).contains($0) }

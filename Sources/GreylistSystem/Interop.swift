@@ -29,17 +29,56 @@ func valueOrErrno<T: FixedWidthInteger>(retryOnInterrupt: Bool = true, _ body: (
     }
 }
 
-/// The status of `path` itself (a symlink is not followed); nil if it does not exist. Calls `lstat(2)`.
-public func fileStatus(atPath path: String) throws(Errno) -> FileStatus? {
+/// The status of `name` itself (a symlink is not followed) in the directory `directory` (or, for
+/// `AT_FDCWD`, of the path `name`); nil if it does not exist. Calls `fstatat(2)`.
+func fileStatus(of name: String, in directory: CInt) throws(Errno) -> FileStatus? {
     var status = stat()
     do {
-        _ = try valueOrErrno { unsafe lstat(path, &status) }
+        _ = try valueOrErrno { unsafe fstatat(directory, name, &status, AT_SYMLINK_NOFOLLOW) }
     } catch where error == .noSuchFile {
         return nil
     }
     let type = status.st_mode & S_IFMT
     return FileStatus(isRegularFile: type == S_IFREG, isDirectory: type == S_IFDIR,
                       size: Int64(status.st_size), modificationTime: Timestamp(status.st_mtim.tv_sec))
+}
+
+/// The status of `path` itself (a symlink is not followed); nil if it does not exist. Calls `lstat(2)`.
+public func fileStatus(atPath path: String) throws(Errno) -> FileStatus? {
+    try fileStatus(of: path, in: AT_FDCWD)
+}
+
+/// A directory open for reading its entries and acting on them by name.
+public struct OpenDirectory: ~Copyable {
+    let fd: CInt
+
+    /// The status of the entry `name` itself; nil if it is gone. Calls `fstatat(2)`.
+    public func status(of name: String) throws(Errno) -> FileStatus? { try fileStatus(of: name, in: fd) }
+
+    /// Removes the file `name`. Calls `unlinkat(2)`.
+    public func remove(_ name: String) throws(Errno) { _ = try valueOrErrno { unsafe unlinkat(fd, name, 0) } }
+}
+
+/// Calls `body` with the name of each entry (but `.` and `..`) of the directory at `path`, streamed with
+/// `readdir(3)`, and whether it is a directory, as far as `d_type` tells (nil: look). The directory itself
+/// is opened through a symlink only if `followingSymlink`.
+public func forEachEntry(inDirectoryAt path: String, followingSymlink: Bool = false,
+                         _ body: (_ name: String, _ isDirectory: Bool?, _ directory: borrowing OpenDirectory) -> Void) throws(Errno) {
+    let fd = try valueOrErrno { unsafe open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (followingSymlink ? 0 : O_NOFOLLOW)) }
+    guard let stream = unsafe fdopendir(fd) else { let error = Errno(rawValue: errno); close(fd); throw error }
+    defer { unsafe closedir(stream) }
+    let directory = OpenDirectory(fd: fd)
+    while true {
+        errno = 0
+        guard let entry = unsafe readdir(stream) else {
+            if errno != 0 { throw Errno(rawValue: errno) }
+            return
+        }
+        let name = unsafe withUnsafeBytes(of: entry.pointee.d_name) { unsafe String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
+        if name == "." || name == ".." { continue }
+        let type = unsafe entry.pointee.d_type
+        body(name, type == DT_UNKNOWN ? nil : type == DT_DIR, directory)
+    }
 }
 
 /// Creates a directory with `mode` (less the umask); returns false if something is there already. Calls `mkdir(2)`.
@@ -64,8 +103,8 @@ func closeFile(_ fd: CInt) throws(Errno) {
 }
 
 /// Runs `body` with `path` open, then closes it, reporting a failed close.
-func withOpenFile<T>(atPath path: String, flags: CInt, _ body: (CInt) throws(Errno) -> T) throws(Errno) -> T {
-    let fd = try openFile(atPath: path, flags: flags)
+func withOpenFile<T>(atPath path: String, flags: CInt, mode: mode_t = 0, _ body: (CInt) throws(Errno) -> T) throws(Errno) -> T {
+    let fd = try openFile(atPath: path, flags: flags, mode: mode)
     let result: T
     do { result = try body(fd) } catch { try? closeFile(fd); throw error }
     try closeFile(fd)
@@ -91,9 +130,10 @@ public func overwriteStart(ofFileAt path: String, with bytes: [UInt8]) throws(Er
     }
 }
 
-/// Empties an existing file and sets its mtime to now. Calls `open(2)` with `O_TRUNC`, then `futimens(2)`.
-public func truncateAndTouch(fileAt path: String) throws(Errno) {
-    try withOpenFile(atPath: path, flags: O_WRONLY | O_TRUNC) { (fd) throws(Errno) in
+/// Empties a file, making it with `mode` if it has vanished meanwhile, and sets its mtime to now.
+/// Calls `open(2)` with `O_TRUNC|O_CREAT`, then `futimens(2)`.
+public func truncateAndTouch(fileAt path: String, mode: mode_t) throws(Errno) {
+    try withOpenFile(atPath: path, flags: O_WRONLY | O_TRUNC | O_CREAT, mode: mode) { (fd) throws(Errno) in
         _ = try valueOrErrno { futimens(fd, nil) }
     }
 }

@@ -48,7 +48,7 @@ public struct RecordDirectory: Sendable {
             }
         case .markPassed: try attempt("write") { () throws(Errno) in try overwriteStart(ofFileAt: file, with: Self.passedMarker) }
         case .refresh: try attempt("touch") { () throws(Errno) in try touch(fileAt: file) }
-        case .restart: try attempt("truncate") { () throws(Errno) in try truncateAndTouch(fileAt: file) }
+        case .restart: try attempt("truncate") { () throws(Errno) in try truncateAndTouch(fileAt: file, mode: Self.fileMode) }
         }
     }
 }

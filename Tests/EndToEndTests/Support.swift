@@ -9,6 +9,7 @@ enum Built {
     static func path(_ name: String) -> String { directory + "/" + name }
     static let wrapper = path("cqgreylist")
     static let mkwhitelist = path("cqgreylist-mkwhitelist")
+    static let clean = path("cqgreylist-clean")
     /// A file of the source tree, e.g. `etc/whitelist`.
     static func source(_ relative: String) -> String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../" + relative).standardized.path

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+
+/// cqgreylist-clean against real state directories.
+@Suite struct CleanTests {
+    let state: TemporaryDirectory
+    init() throws { state = try TemporaryDirectory() }
+
+    /// Writes a record (`passed` adds content) aged `seconds`.
+    func record(_ relative: String, passed: Bool = false, age seconds: Int) throws {
+        let path = state.path + "/" + relative
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: path, contents: passed ? Data("passed\n".utf8) : Data())
+        try age(path, by: seconds)
+    }
+
+    func clean(_ arguments: [String] = [], environment: [String: String] = [:]) throws -> Finished {
+        try run(Built.clean, ["--dir", state.path] + arguments, environment: environment)
+    }
+
+    static let day = 86_400, hour = 3600, lifetime = 36 * 86_400
+
+    @Test func removesExactlyThePastTheirWindowByMoreThanAnHour() throws {
+        try record("192/192.0.2.1", age: Self.day + Self.hour - 60)                       // pending, inside the grace
+        try record("192/192.0.2.2", age: Self.day + Self.hour + 60)                       // pending, expired
+        try record("192/192.0.2.3", passed: true, age: Self.lifetime + Self.hour - 60)    // passed, inside the grace
+        try record("192/192.0.2.4", passed: true, age: Self.lifetime + Self.hour + 60)    // passed, expired
+        try record("192/192.0.2.5", passed: true, age: 10 * Self.day)                     // passed, known
+        try record("2001/2001:db8:1:2::", age: 2 * Self.day)                              // IPv6 pending, expired
+        try record("198/198.51.100", age: 60)                                             // a /24 key, fresh
+        let result = try clean()
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.errors.isEmpty)
+        #expect(state.files() == ["192/192.0.2.1", "192/192.0.2.3", "192/192.0.2.5", "198/198.51.100"])
+        let summary = try #require(result.output.split(separator: "\n").last)
+        #expect(summary.hasPrefix("cqgreylist-clean: scanned=7 pending=4 passed=3 removed=3 skipped=0 errors=0 elapsed="))
+        #expect(summary.hasSuffix("s"))
+    }
+
+    @Test func settingsComeFromOptionsOrTheWrappersVariables() throws {
+        try record("192/192.0.2.1", age: 3 * Self.hour)
+        try record("192/192.0.2.2", passed: true, age: 3 * Self.day)
+        #expect(try clean(["--window", "1h"]).status == 0)
+        #expect(state.files() == ["192/192.0.2.2"])
+        #expect(try clean(environment: ["CQGREYLIST_LIFETIME": "1d"]).status == 0)
+        #expect(state.files().isEmpty)
+    }
+
+    @Test func aDirectoryWrittenByCqgreylist02IsCleanedByFirstSeenTime() throws {
+        for octet in 1...20 { try record("10/10.0.0.\(octet)", age: octet * Self.hour * 2) }   // 0.2 writes empty files only
+        #expect(try clean().status == 0)
+        #expect(state.files() == (1...12).map { "10/10.0.0.\($0)" }.sorted())
+    }
+
+    @Test func foreignFilesAndSymlinksAreReportedAndLeftAlone() throws {
+        let outside = try TemporaryDirectory()
+        FileManager.default.createFile(atPath: outside.path + "/10.0.0.1", contents: Data())
+        try age(outside.path + "/10.0.0.1", by: 400 * Self.day)
+        try record("10/notes.txt", age: 400 * Self.day)
+        try record("10/10.0.0.2", age: 400 * Self.day)
+        try record("README", age: 400 * Self.day)
+        try FileManager.default.createSymbolicLink(atPath: state.path + "/10/10.0.0.1", withDestinationPath: outside.path + "/10.0.0.1")
+        try FileManager.default.createSymbolicLink(atPath: state.path + "/11", withDestinationPath: outside.path)
+        let result = try clean()
+        #expect(result.status == 0)
+        #expect(state.files() == ["10/10.0.0.1", "10/notes.txt", "README"])   // the symlink stays too
+        #expect(FileManager.default.fileExists(atPath: outside.path + "/10.0.0.1"))
+        #expect(result.errors.contains("cqgreylist-clean: skipping \(state.path)/10/notes.txt: not a record name\n"))
+        #expect(result.errors.contains("cqgreylist-clean: skipping \(state.path)/10/10.0.0.1: not a regular file\n"))
+        #expect(result.errors.contains("cqgreylist-clean: skipping \(state.path)/11: not a directory of records\n"))
+        #expect(result.output.contains(" removed=1 skipped=4 errors=0 "))
+    }
+
+    @Test func dryRunAndStatsRemoveNothing() throws {
+        try record("192/192.0.2.1", age: 3 * Self.day)
+        try record("192/192.0.2.2", passed: true, age: 60)
+        let dry = try clean(["--dry-run"])
+        #expect(dry.output.hasPrefix("would remove \(state.path)/192/192.0.2.1 (pending, first seen 3d ago)\n"))
+        #expect(dry.output.contains(" removable=1 "))
+        let stats = try clean(["--stats"])
+        #expect(stats.output.contains("  records: 2 (pending 1, passed 1), foreign files: 0\n"))
+        #expect(stats.output.contains("  never came back (pending past the 86400s retry window): 1 (100% of pending)\n"))
+        #expect(stats.output.contains("  busiest /24: 192.0.2.0/24 2\n"))
+        #expect(state.files().count == 2)
+    }
+
+    @Test func errorsOnSingleFilesAreCountedAndTheScanGoesOn() throws {
+        guard getuid() == 0 else { return }   // needs an unreadable directory that root itself can make: run as nobody
+        try record("10/10.0.0.1", age: 3 * Self.day)
+        try record("11/11.0.0.1", age: 3 * Self.day)
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: state.path + "/11")
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: state.path + "/10")
+        let result = try shell(#"exec setpriv --reuid=65534 --regid=65534 --clear-groups "$C" --dir "$D""#,
+                               environment: ["C": Built.clean, "D": state.path])
+        #expect(result.status == 111)
+        #expect(result.errors.contains("cqgreylist-clean: unable to read \(state.path)/10: Permission denied\n"))
+        #expect(result.output.contains(" removed=1 skipped=0 errors=1 "))
+        #expect(state.files() == ["10/10.0.0.1"])
+    }
+
+    @Test func aMissingStateDirectoryIsFatal() throws {
+        let result = try run(Built.clean, ["--dir", "/nonexistent/state"])
+        #expect(result.status == 111)
+        #expect(result.errors == "cqgreylist-clean: fatal: unable to read /nonexistent/state: No such file or directory\n")
+    }
+
+    @Test func wrappersRunningDuringACleanLoseNoPassedClient() throws {
+        // 400 known clients (passed, seen 2 days ago) keep connecting while 3000 expired records are removed
+        // and new clients arrive; afterwards every known client still has its passed record.
+        for host in 0..<400 { try record("10/10.0.\(host / 250).\(host % 250)", passed: true, age: 2 * Self.day) }
+        for host in 0..<3000 { try record("11/11.0.\(host / 250).\(host % 250)", age: 5 * Self.day) }
+        let result = try shell("""
+            ( for i in $(seq 0 399); do TCPREMOTEIP=10.0.$((i / 250)).$((i % 250)) "$W" /bin/true; \
+                TCPREMOTEIP=12.0.$((i / 250)).$((i % 250)) "$W" /bin/true </dev/null >/dev/null; done ) 2>"$D.log" &
+            "$C" --dir "$D"; status=$?
+            wait
+            exit $status
+            """, environment: ["W": Built.wrapper, "C": Built.clean, "D": state.path, "CQGREYLIST_DIR": state.path], limit: 120)
+        #expect(result.status == 0, "\(result.errors)")
+        let log = try String(contentsOfFile: state.path + ".log", encoding: .utf8)
+        try? FileManager.default.removeItem(atPath: state.path + ".log")
+        #expect(!log.contains("reason=error"))
+        #expect(log.components(separatedBy: "reason=known").count - 1 == 400)
+        let files = state.files()
+        #expect(files.filter { $0.hasPrefix("10/") }.count == 400)
+        #expect(files.filter { $0.hasPrefix("11/") }.isEmpty)
+        #expect(files.filter { $0.hasPrefix("12/") }.count == 400)
+        for host in 0..<400 {
+            let size = try FileManager.default.attributesOfItem(atPath: state.path + "/10/10.0.\(host / 250).\(host % 250)")[.size] as? Int
+            #expect(size == 7)
+        }
+    }
+}
