@@ -113,12 +113,12 @@ public enum ClientAddress: Hashable, Sendable {
         return value <= maximum ? value : nil
     }
 
-    /// Four decimal octets, no leading zeros, nothing else.
-    static func parseIPv4<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> UInt32? {
+    /// Four (or `octets`) decimal octets, no leading zeros, nothing else.
+    static func parseIPv4<Bytes: Collection<UInt8>>(_ bytes: Bytes, octets: Int = 4) -> UInt32? {
         var value: UInt32 = 0, octet: UInt32 = 0, digits = 0, dots = 0
         for byte in bytes {
             if byte == UInt8(ascii: ".") {
-                guard digits > 0, dots < 3 else { return nil }
+                guard digits > 0, dots < octets - 1 else { return nil }
                 (value, octet, digits, dots) = (value << 8 | octet, 0, 0, dots + 1)
             } else {
                 guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte), digits == 0 || octet != 0 else { return nil }
@@ -127,7 +127,7 @@ public enum ClientAddress: Hashable, Sendable {
                 guard octet <= 255 else { return nil }
             }
         }
-        return digits > 0 && dots == 3 ? value << 8 | octet : nil
+        return digits > 0 && dots == octets - 1 ? value << 8 | octet : nil
     }
 
     /// RFC 4291 text: eight groups of one to four hex digits, at most one `::`, an optional trailing dotted quad.

@@ -33,17 +33,22 @@ public struct RecordKey: Hashable, Sendable {
     /// The key a file of the state directory stands for; nil for anything that is not a record name of
     /// this layout (the cleaner reports such files and leaves them alone).
     public init?(directory: String, name: String) {
-        if let address = ClientAddress(name), address.isIPv4 {
-            guard name == address.text else { return nil }
-            self.init(address: address, ipv4Prefix: 32, ipv6Prefix: 128)
-        } else if let address = ClientAddress(name + ".0"), address.isIPv4, !name.contains(":") {
-            self.init(address: address, ipv4Prefix: 24, ipv6Prefix: 128)
-        } else if let address = ClientAddress(name), !address.isIPv4, name == address.text {
-            self.init(address: address, ipv4Prefix: 32, ipv6Prefix: 128)
+        let bytes = name.utf8
+        let expectedDirectory: String
+        if let value = ClientAddress.parseIPv4(bytes) ?? ClientAddress.parseIPv4(bytes, octets: 3).map({ $0 << 8 }) {
+            address = .v4(value)   // the strict parser accepts only the canonical spelling
+            expectedDirectory = String(value >> 24)
+        } else if bytes.count <= ClientAddress.maximumTextLength, let value = ClientAddress.parseIPv6(bytes), value >> 32 != 0xffff {
+            address = .v6(value)
+            var canonical: [UInt8] = []
+            address.appendText(to: &canonical)
+            guard canonical.elementsEqual(bytes) else { return nil }
+            expectedDirectory = String(UInt16(truncatingIfNeeded: value >> 112), radix: 16)
         } else {
             return nil
         }
-        guard self.directory == directory, self.name == name else { return nil }
+        guard directory == expectedDirectory else { return nil }
+        (self.directory, self.name) = (directory, name)
     }
 
     /// The record's path relative to the state directory.

@@ -59,25 +59,41 @@ public struct OpenDirectory: ~Copyable {
     public func remove(_ name: String) throws(Errno) { _ = try valueOrErrno { unsafe unlinkat(fd, name, 0) } }
 }
 
-/// Calls `body` with the name of each entry (but `.` and `..`) of the directory at `path`, streamed with
-/// `readdir(3)`, and whether it is a directory, as far as `d_type` tells (nil: look). The directory itself
-/// is opened through a symlink only if `followingSymlink`.
-public func forEachEntry(inDirectoryAt path: String, followingSymlink: Bool = false,
-                         _ body: (_ name: String, _ isDirectory: Bool?, _ directory: borrowing OpenDirectory) -> Void) throws(Errno) {
+/// An entry of a directory as `readdir(3)` returns it.
+public struct DirectoryEntry: Sendable {
+    public var name: String
+    /// Whether it is a directory, as far as `d_type` tells (nil: look).
+    public var isDirectory: Bool?
+    public var inode: UInt64
+}
+
+/// Calls `body` with the entries (but `.` and `..`) of the directory at `path`, streamed with `readdir(3)`
+/// in batches of at most `batchSize`, each sorted by inode number (as find does: stat and unlink then walk
+/// the inode table in order). The directory itself is opened through a symlink only if `followingSymlink`.
+public func forEachEntry(inDirectoryAt path: String, followingSymlink: Bool = false, batchSize: Int = 10_000,
+                         _ body: (_ entry: DirectoryEntry, _ directory: borrowing OpenDirectory) -> Void) throws(Errno) {
     let fd = try valueOrErrno { unsafe open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (followingSymlink ? 0 : O_NOFOLLOW)) }
     guard let stream = unsafe fdopendir(fd) else { let error = Errno(rawValue: errno); close(fd); throw error }
     defer { unsafe closedir(stream) }
     let directory = OpenDirectory(fd: fd)
-    while true {
+    var batch: [DirectoryEntry] = []
+    var finished = false
+    while !finished {
         errno = 0
-        guard let entry = unsafe readdir(stream) else {
-            if errno != 0 { throw Errno(rawValue: errno) }
-            return
+        if let entry = unsafe readdir(stream) {
+            let name = unsafe withUnsafeBytes(of: entry.pointee.d_name) { unsafe String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
+            if name == "." || name == ".." { continue }
+            let type = unsafe entry.pointee.d_type
+            batch.append(DirectoryEntry(name: name, isDirectory: type == DT_UNKNOWN ? nil : type == DT_DIR, inode: unsafe UInt64(entry.pointee.d_ino)))
+            if batch.count < batchSize { continue }
+        } else if errno != 0 {
+            throw Errno(rawValue: errno)
+        } else {
+            finished = true
         }
-        let name = unsafe withUnsafeBytes(of: entry.pointee.d_name) { unsafe String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
-        if name == "." || name == ".." { continue }
-        let type = unsafe entry.pointee.d_type
-        body(name, type == DT_UNKNOWN ? nil : type == DT_DIR, directory)
+        batch.sort { $0.inode < $1.inode }
+        for entry in batch { body(entry, directory) }
+        batch.removeAll(keepingCapacity: true)
     }
 }
 

@@ -49,8 +49,9 @@ struct Clean: ParsableCommand {
         var counts = Counts()
         var statistics = RecordStatistics(now: now, policy: settings.policy)
         do {
-            try forEachEntry(inDirectoryAt: settings.directory, followingSymlink: true) { name, isDirectory, root in
-                guard isDirectory ?? ((try? root.status(of: name))??.isDirectory == true) else {
+            try forEachEntry(inDirectoryAt: settings.directory, followingSymlink: true) { top, root in
+                let name = top.name
+                guard top.isDirectory ?? ((try? root.status(of: name))??.isDirectory == true) else {
                     counts.skipped += 1
                     statistics.addForeign()
                     report("skipping \(settings.directory)/\(name): not a directory of records")
@@ -58,7 +59,8 @@ struct Clean: ParsableCommand {
                 }
                 let path = settings.directory + "/" + name
                 do {
-                    try forEachEntry(inDirectoryAt: path) { file, _, directory in
+                    try forEachEntry(inDirectoryAt: path) { entry, directory in
+                        let file = entry.name
                         counts.scanned += 1
                         guard let key = RecordKey(directory: name, name: file) else {
                             counts.skipped += 1
