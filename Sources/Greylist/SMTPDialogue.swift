@@ -14,6 +14,7 @@ public struct SMTPDialogue: Sendable {
     private var nullSender = false
     private var partialLine: [UInt8] = []
     private var discardingLine = false
+    private var closed = false
 
     /// Creates a dialogue naming `hostname` in its replies and refusing with `message`.
     public init(hostname: String, message: String) {
@@ -27,8 +28,9 @@ public struct SMTPDialogue: Sendable {
     /// The reply when the client has been silent too long; the connection then closes.
     public var timeoutReply: String { "421 \(hostname) timeout, closing connection\r\n" }
 
-    /// Replies to bytes as they arrive, in order; `close` says the dialogue is over.
+    /// Replies to bytes as they arrive, in order; `close` says the dialogue is over (and it stays over).
     public mutating func receive(_ bytes: some Collection<UInt8>) -> (replies: String, close: Bool) {
+        guard !closed else { return ("", true) }
         var replies = ""
         for byte in bytes {
             if byte == UInt8(ascii: "\n") {
@@ -36,7 +38,7 @@ public struct SMTPDialogue: Sendable {
                 partialLine.removeAll(keepingCapacity: true)
                 discardingLine = false
                 if let reply { replies += reply }
-                if close { return (replies, true) }
+                if close { closed = true; return (replies, true) }
             } else if discardingLine {
                 continue
             } else if partialLine.count == Self.maximumLineLength - 1 {
@@ -44,7 +46,7 @@ public struct SMTPDialogue: Sendable {
                 discardingLine = true
                 let (reply, close) = count("500 line too long\r\n")
                 replies += reply
-                if close { return (replies, true) }
+                if close { closed = true; return (replies, true) }
             } else {
                 partialLine.append(byte)
             }
