@@ -37,20 +37,21 @@ public struct LogLine: Equatable, Sendable {
         if let key { line += " key=\(key.name)" }
         line += " action=\(action)"
         if let age { line += " age=\(age)" }
-        return text + line + " reason=\(Self.escaped(reason.description, keepingSpaces: true))\n"
+        return text + line + " reason=\(Self.escaped(reason.description, keepingSpaces: true, limit: 500))\n"
     }
 
-    /// `text` with every byte outside printable ASCII (and spaces, unless kept) as `\xNN`, cut to 100 bytes.
-    public static func escaped(_ text: String, keepingSpaces: Bool = false) -> String {
+    /// `text` with every byte outside printable ASCII (and spaces, unless kept) as `\xNN`, cut to `limit` bytes
+    /// (100 by default, for what a client sent; a reason with a long path gets more).
+    public static func escaped(_ text: String, keepingSpaces: Bool = false, limit: Int = 100) -> String {
         var result = ""
-        for byte in text.utf8.prefix(100) {
+        for byte in text.utf8.prefix(limit) {
             if (0x21...0x7e).contains(byte) && byte != UInt8(ascii: "\\") || keepingSpaces && byte == 0x20 {
                 result.unicodeScalars.append(Unicode.Scalar(byte))
             } else {
                 result += "\\x" + (byte < 16 ? "0" : "") + String(byte, radix: 16)
             }
         }
-        return text.utf8.count > 100 ? result + "..." : result
+        return text.utf8.count > limit ? result + "..." : result
     }
 
     /// `text` escaped and in double quotes, for values in warnings.
