@@ -40,7 +40,7 @@ let package = Package(
             name: "cqgreylist-clean",
             dependencies: ["Greylist", "GreylistSystem", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        .testTarget(name: "GreylistTests", dependencies: ["Greylist"]),
+        .testTarget(name: "GreylistTests", dependencies: ["Greylist"], exclude: ["FuzzCorpus"]),
         .testTarget(name: "GreylistSystemTests", dependencies: ["Greylist", "GreylistSystem"]),
         // Runs the built executables as processes; depends on no executable target.
         .testTarget(name: "EndToEndTests", dependencies: ["Greylist"]),
