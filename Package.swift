@@ -32,13 +32,16 @@ let package = Package(
             dependencies: ["Greylist", "GreylistSystem"],
             linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"], .when(platforms: [.linux], configuration: .release))]),
 
-        // The administrator's tools may use Foundation and ArgumentParser.
+        // The administrator's tools may use ArgumentParser (and with it FoundationEssentials).
+        .target(
+            name: "GreylistTools",
+            dependencies: ["Greylist", "GreylistSystem", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "cqgreylist-mkwhitelist",
-            dependencies: ["Greylist", "GreylistSystem", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Greylist", "GreylistSystem", "GreylistTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "cqgreylist-clean",
-            dependencies: ["Greylist", "GreylistSystem", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Greylist", "GreylistSystem", "GreylistTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "GreylistTests", dependencies: ["Greylist"], exclude: ["FuzzCorpus"]),
         .testTarget(name: "GreylistSystemTests", dependencies: ["Greylist", "GreylistSystem"]),

@@ -2,8 +2,9 @@
 import ArgumentParser
 import Greylist
 import GreylistSystem
+import GreylistTools
 
-struct Clean: ParsableCommand {
+struct Clean: QmailCommand {
     static let configuration = CommandConfiguration(
         commandName: "cqgreylist-clean",
         abstract: "Remove expired records from cqgreylist's state directory, or report on them.",
@@ -149,18 +150,5 @@ func report(_ text: String) {
 
 @main
 enum Main {
-    static func main() {
-        do {
-            let command = try Clean.parse()
-            exit(command.execute())
-        } catch {
-            let message = Clean.fullMessage(for: error)
-            if Clean.exitCode(for: error) == .success {
-                print(message)
-                exit(.ok)
-            }
-            logToStandardError(message + "\n")
-            exit(.badInput)
-        }
-    }
+    static func main() { Clean.runWithQmailExitCodes() }
 }

@@ -2,8 +2,9 @@
 import ArgumentParser
 import Greylist
 import GreylistSystem
+import GreylistTools
 
-struct MkWhitelist: ParsableCommand {
+struct MkWhitelist: QmailCommand {
     static let configuration = CommandConfiguration(
         commandName: "cqgreylist-mkwhitelist",
         abstract: "Compile a plaintext IP/CIDR whitelist into the cdb that cqgreylist reads.",
@@ -185,18 +186,5 @@ func fatal(_ text: String, _ status: ExitStatus) -> ExitStatus {
 
 @main
 enum Main {
-    static func main() {
-        do {
-            let command = try MkWhitelist.parse()
-            exit(command.execute())
-        } catch {
-            let message = MkWhitelist.fullMessage(for: error)
-            if MkWhitelist.exitCode(for: error) == .success {
-                print(message)
-                exit(.ok)
-            }
-            printError(message)
-            exit(.badInput)
-        }
-    }
+    static func main() { MkWhitelist.runWithQmailExitCodes() }
 }
