@@ -127,11 +127,13 @@ final class TCPServer: @unchecked Sendable {
     let log: String
     private let pid: pid_t
 
-    /// Starts `tcpserver -1 -R -H -l mx.test [-x rules] host 0 program...`, logging stderr to `log`.
-    init(host: String = "127.0.0.1", rules: String? = nil, environment: [String: String] = [:], _ program: [String], log: String) throws {
+    /// Starts `tcpserver -1 -R -H -l mx.test [-u uid -g gid] [-x rules] host 0 program...`, logging stderr to `log`.
+    init(host: String = "127.0.0.1", rules: String? = nil, user: (uid: Int, gid: Int)? = nil, environment: [String: String] = [:],
+         _ program: [String], log: String) throws {
         self.log = log
         let portFile = log + ".port"
-        let arguments = ["-1", "-R", "-H", "-l", "mx.test"] + (rules.map { ["-x", $0] } ?? []) + [host, "0"] + program
+        let account = user.map { ["-u", String($0.uid), "-g", String($0.gid)] } ?? []
+        let arguments = ["-1", "-R", "-H", "-l", "mx.test"] + account + (rules.map { ["-x", $0] } ?? []) + [host, "0"] + program
         pid = try spawn("/usr/bin/tcpserver", arguments, environment: environment, stdin: "/dev/null", stdout: portFile, stderr: log)
         var port = ""
         for _ in 0..<500 where port.isEmpty {

@@ -66,4 +66,25 @@ import Testing
         let records = try FileManager.default.contentsOfDirectory(atPath: state + "/127").sorted()
         #expect(records == ["127.0.0.4", "127.0.0.5"])
     }
+
+    @Test func asTheQmailUserRecordsGetPrivateModesWhateverTheUmask() throws {
+        guard getuid() == 0 else { return }   // tcpserver -u/-g needs root, as on a mail server
+        let nobody = (uid: 65534, gid: 65534)
+        let owned = scratch.path + "/owned"
+        try FileManager.default.createDirectory(atPath: owned, withIntermediateDirectories: false)
+        try FileManager.default.setAttributes([.ownerAccountID: nobody.uid, .groupOwnerAccountID: nobody.gid, .posixPermissions: 0o700],
+                                              ofItemAtPath: owned)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: scratch.path)
+        let server = try TCPServer(user: nobody, environment: ["STANDIN_MAILDIR": "/dev/null"],
+                                   ["/bin/sh", "-c", #"umask 000; exec "$0" "$@""#, Built.wrapper, "--dir", owned, "/bin/true"],
+                                   log: scratch.path + "/log")
+        #expect(try sendMail(to: server).showsRefusal)
+        #expect(try sendMail(to: server, host: "127.0.0.1", from: "127.0.0.9").showsRefusal)
+        for (path, mode) in [(owned + "/127", 0o700), (owned + "/127/127.0.0.1", 0o600), (owned + "/127/127.0.0.9", 0o600)] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == mode, "\(path)")
+            #expect((attributes[.ownerAccountID] as? NSNumber)?.intValue == nobody.uid, "\(path)")
+        }
+        #expect(server.wrapperLog.allSatisfy { $0.contains("action=greylist reason=new") })
+    }
 }
