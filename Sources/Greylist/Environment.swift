@@ -23,7 +23,9 @@ public struct Environment: Sendable, ExpressibleByDictionaryLiteral {
 
 /// A setting's value as given on the command line.
 public struct SettingValue: Equatable, Sendable {
+    /// The setting given.
     public var setting: Setting
+    /// Its value as written on the command line.
     public var value: String
 
     /// A value for `setting`.

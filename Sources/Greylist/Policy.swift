@@ -49,7 +49,9 @@ public enum StoreAction: Equatable, Sendable {
 
 /// What to tell the client, and what to write to the state directory.
 public struct Decision: Equatable, Sendable {
+    /// Pass or refuse, and why.
     public var outcome: Outcome
+    /// What to write to the record.
     public var storeAction: StoreAction
     /// The record's age at the decision, if there was a record.
     public var age: Seconds?

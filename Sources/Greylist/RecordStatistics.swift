@@ -13,6 +13,7 @@ public struct RecordStatistics: Sendable {
 
     private let now: Timestamp
     private let policy: Policy
+    /// Counts so far: records by state, foreign files, pending records past the retry window.
     public private(set) var pending = 0, passed = 0, foreign = 0, neverCameBack = 0
     private var pendingAges = [Int](repeating: 0, count: ageBuckets.count)
     private var passedAges = [Int](repeating: 0, count: ageBuckets.count)

@@ -80,16 +80,25 @@ public enum Setting: Int, CaseIterable, Sendable {
 
 /// Everything the wrapper needs to decide one connection.
 public struct Settings: Equatable, Sendable {
+    /// The state directory.
     public var directory = "/var/qmail/cqgreylist"
+    /// The compiled whitelist.
     public var whitelist = "/var/qmail/control/cqgreylist.cdb"
+    /// Delay, retry window and lifetime.
     public var policy = Policy(delay: 300, window: 86_400, lifetime: 36 * 86_400)
+    /// Bits of an IPv4 address a record key keeps: 32 or 24.
     public var ipv4Prefix = 32
+    /// Bits of an IPv6 address a record key keeps.
     public var ipv6Prefix = 64
+    /// How long a refusal dialogue may last.
     public var timeout: Seconds = 60
     /// The name in replies when configured or given by tcpserver; nil means control/me, else localhost.
     public var hostname: String?
+    /// The text of the temporary refusal.
     public var message = "greylisted, please try again later"
+    /// Decide and log, but pass every client.
     public var logOnly = false
+    /// Refuse clients when the state directory fails.
     public var failClosed = false
 
     /// The defaults of DESIGN §2.

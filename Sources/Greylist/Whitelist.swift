@@ -34,6 +34,7 @@ public struct Network: Hashable, Sendable {
 
 /// Why a whitelist line is not an entry; shown as `file:line: reason`.
 public struct WhitelistError: Error, Equatable, Sendable {
+    /// What is wrong, in words for the administrator.
     public let reason: String
     /// An error with this reason.
     public init(_ reason: String) { self.reason = reason }

@@ -61,9 +61,11 @@ public struct OpenDirectory: ~Copyable {
 
 /// An entry of a directory as `readdir(3)` returns it.
 public struct DirectoryEntry: Sendable {
+    /// The entry's name.
     public var name: String
     /// Whether it is a directory, as far as `d_type` tells (nil: look).
     public var isDirectory: Bool?
+    /// Its inode number, to walk the inode table in order.
     public var inode: UInt64
 }
 
@@ -212,9 +214,13 @@ public func readInput(from fd: CInt, into buffer: inout [UInt8], waitingAtMost m
 
 /// This process's argv as Strings made on demand, without building an array. Reads `CommandLine.unsafeArgv`.
 public struct ArgumentVector: RandomAccessCollection, Sendable {
+    /// This process's argv.
     public init() {}
+    /// The program name's index.
     public var startIndex: Int { 0 }
+    /// argc.
     public var endIndex: Int { Int(CommandLine.argc) }
+    /// argv[index] as a String (non-UTF-8 bytes become U+FFFD).
     public subscript(index: Int) -> String { unsafe String(cString: CommandLine.unsafeArgv[index]!) }
 }
 
