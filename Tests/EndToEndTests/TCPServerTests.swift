@@ -75,8 +75,11 @@ import Testing
         try FileManager.default.setAttributes([.ownerAccountID: nobody.uid, .groupOwnerAccountID: nobody.gid, .posixPermissions: 0o700],
                                               ofItemAtPath: owned)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: scratch.path)
+        // Installed where the unprivileged user can reach it, as in /var/qmail/bin (the build tree may not be).
+        let installed = scratch.path + "/cqgreylist"
+        try FileManager.default.copyItem(atPath: Built.wrapper, toPath: installed)
         let server = try TCPServer(user: nobody, environment: ["STANDIN_MAILDIR": "/dev/null"],
-                                   ["/bin/sh", "-c", #"umask 000; exec "$0" "$@""#, Built.wrapper, "--dir", owned, "/bin/true"],
+                                   ["/bin/sh", "-c", #"umask 000; exec "$0" "$@""#, installed, "--dir", owned, "/bin/true"],
                                    log: scratch.path + "/log")
         #expect(try sendMail(to: server).showsRefusal)
         #expect(try sendMail(to: server, host: "127.0.0.1", from: "127.0.0.9").showsRefusal)
