@@ -70,10 +70,13 @@ public struct DirectoryEntry: Sendable {
 }
 
 /// Calls `body` with the entries (but `.` and `..`) of the directory at `path`, streamed with `readdir(3)`
-/// in batches of at most `batchSize`, each sorted by inode number (as find does: stat and unlink then walk
-/// the inode table in order). The directory itself is opened through a symlink only if `followingSymlink`.
+/// in batches of at most `batchSize`, each sorted by inode number (as find does: stats then walk the inode
+/// table in order); then `finish`, before the directory is closed. `body` must not change the directory
+/// (ext4 restarts a hashed directory's listing after each change): `finish` can. The directory itself is
+/// opened through a symlink only if `followingSymlink`.
 public func forEachEntry(inDirectoryAt path: String, followingSymlink: Bool = false, batchSize: Int = 10_000,
-                         _ body: (_ entry: DirectoryEntry, _ directory: borrowing OpenDirectory) -> Void) throws(Errno) {
+                         _ body: (_ entry: DirectoryEntry, _ directory: borrowing OpenDirectory) -> Void,
+                         finish: (_ directory: borrowing OpenDirectory) -> Void = { _ in }) throws(Errno) {
     let fd = try valueOrErrno { unsafe open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (followingSymlink ? 0 : O_NOFOLLOW)) }
     guard let stream = unsafe fdopendir(fd) else { let error = Errno(rawValue: errno); close(fd); throw error }
     defer { unsafe closedir(stream) }
@@ -97,6 +100,7 @@ public func forEachEntry(inDirectoryAt path: String, followingSymlink: Bool = fa
         for entry in batch { body(entry, directory) }
         batch.removeAll(keepingCapacity: true)
     }
+    finish(directory)
 }
 
 /// Creates a directory with `mode` (less the umask); returns false if something is there already. Calls `mkdir(2)`.

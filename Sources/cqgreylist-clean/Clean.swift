@@ -36,6 +36,8 @@ struct Clean: QmailCommand {
 
     /// How long past its window a record must be before it is removed.
     static let grace: Seconds = 3600
+    /// How many expired records are collected before they are removed.
+    static let removalBatch = 50_000
 
     func execute() -> ExitStatus {
         var options: [SettingValue] = []
@@ -59,8 +61,30 @@ struct Clean: QmailCommand {
                     return
                 }
                 let path = settings.directory + "/" + name
+                // Expired records are removed after their part of the directory is read, in inode order: find
+                // does the same (ext4 restarts reading a hashed directory after each change). Memory stays bounded.
+                var expired: [(inode: UInt64, name: String, record: Record)] = []
+                func removeExpired(_ directory: borrowing OpenDirectory) {
+                    expired.sort { $0.inode < $1.inode }
+                    for (_, file, record) in expired {
+                        guard removing else {
+                            counts.removed += 1
+                            if dryRun { print("would remove \(path)/\(file) (\(Self.describe(record, now: now)))") }
+                            continue
+                        }
+                        do {
+                            try directory.remove(file)
+                            counts.removed += 1
+                            if verbose { print("removed \(path)/\(file) (\(Self.describe(record, now: now)))") }
+                        } catch {
+                            counts.errors += 1
+                            report("unable to remove \(path)/\(file): \(error)")
+                        }
+                    }
+                    expired.removeAll(keepingCapacity: true)
+                }
                 do {
-                    try forEachEntry(inDirectoryAt: path) { entry, directory in
+                    try forEachEntry(inDirectoryAt: path, { entry, directory in
                         let file = entry.name
                         counts.scanned += 1
                         guard let key = RecordKey(directory: name, name: file) else {
@@ -91,20 +115,9 @@ struct Clean: QmailCommand {
                         if case .pending = record { counts.pending += 1 } else { counts.passed += 1 }
                         if stats { statistics.add(record, key: key) }
                         guard settings.policy.isExpired(record, now: now, grace: Self.grace) else { return }
-                        guard removing else {
-                            counts.removed += 1
-                            if dryRun { print("would remove \(path)/\(file) (\(Self.describe(record, now: now)))") }
-                            return
-                        }
-                        do {
-                            try directory.remove(file)
-                            counts.removed += 1
-                            if verbose { print("removed \(path)/\(file) (\(Self.describe(record, now: now)))") }
-                        } catch {
-                            counts.errors += 1
-                            report("unable to remove \(path)/\(file): \(error)")
-                        }
-                    }
+                        expired.append((entry.inode, file, record))
+                        if expired.count == Self.removalBatch { removeExpired(directory) }
+                    }, finish: removeExpired)
                 } catch {
                     counts.errors += 1
                     report("unable to read \(path): \(error)")
