@@ -75,7 +75,7 @@ import Testing
         try record("192/192.0.2.1", age: 3 * Self.day)
         try record("192/192.0.2.2", passed: true, age: 60)
         let dry = try clean(["--dry-run"])
-        #expect(dry.output.hasPrefix("would remove \(state.path)/192/192.0.2.1 (pending, first seen 3d ago)\n"))
+        #expect(dry.output.hasPrefix("would remove \(state.path)/192/192.0.2.1 (pending, first seen 3d"))   // "3d", or "3d 1s" on a slow machine
         #expect(dry.output.contains(" removable=1 "))
         let stats = try clean(["--stats"])
         #expect(stats.output.contains("  records: 2 (pending 1, passed 1), foreign files: 0\n"))
