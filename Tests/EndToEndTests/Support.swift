@@ -99,6 +99,16 @@ func waitForExit(_ pid: pid_t, limit: TimeInterval) -> Int32 {
     return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
 }
 
+/// Whether `condition` holds within `seconds`, checked every 50 ms.
+func eventually(within seconds: TimeInterval, _ condition: () -> Bool) -> Bool {
+    let deadline = Date(timeIntervalSinceNow: seconds)
+    while !condition() {
+        if Date() > deadline { return false }
+        usleep(50_000)
+    }
+    return true
+}
+
 /// Runs `executable` with `arguments`, exactly `environment`, and `input` on stdin; waits at most `limit` seconds.
 func run(_ executable: String, _ arguments: [String] = [], environment: [String: String] = [:],
          input: Data = Data(), limit: TimeInterval = 30) throws -> Finished {
@@ -135,12 +145,9 @@ final class TCPServer: @unchecked Sendable {
         let account = user.map { ["-u", String($0.uid), "-g", String($0.gid)] } ?? []
         let arguments = ["-1", "-R", "-H", "-l", "mx.test"] + account + (rules.map { ["-x", $0] } ?? []) + [host, "0"] + program
         pid = try spawn("/usr/bin/tcpserver", arguments, environment: environment, stdin: "/dev/null", stdout: portFile, stderr: log)
-        var port = ""
-        for _ in 0..<500 where port.isEmpty {
-            usleep(10_000)
-            port = (try? String(contentsOfFile: portFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        }
-        self.port = port
+        let written = { (try? String(contentsOfFile: portFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "" }
+        _ = eventually(within: 5) { !written().isEmpty }
+        port = written()
         if port.isEmpty { Issue.record("tcpserver did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")") }
     }
 
