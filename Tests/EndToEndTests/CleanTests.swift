@@ -10,7 +10,7 @@ import Testing
     func record(_ relative: String, passed: Bool = false, age seconds: Int) throws {
         let path = state.path + "/" + relative
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: path, contents: passed ? Data("passed\n".utf8) : Data())
+        #expect(FileManager.default.createFile(atPath: path, contents: passed ? Data("passed\n".utf8) : Data()))
         try age(path, by: seconds)
     }
 
@@ -54,7 +54,7 @@ import Testing
 
     @Test func foreignFilesAndSymlinksAreReportedAndLeftAlone() throws {
         let outside = try TemporaryDirectory()
-        FileManager.default.createFile(atPath: outside.path + "/10.0.0.1", contents: Data())
+        #expect(FileManager.default.createFile(atPath: outside.path + "/10.0.0.1", contents: Data()))
         try age(outside.path + "/10.0.0.1", by: 400 * Self.day)
         try record("10/notes.txt", age: 400 * Self.day)
         try record("10/10.0.0.2", age: 400 * Self.day)
