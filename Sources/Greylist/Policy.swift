@@ -37,7 +37,7 @@ public enum Outcome: Equatable, Sendable {
 public enum StoreAction: Equatable, Sendable {
     /// Leave the record as it is.
     case none
-    /// Create a pending record (`O_CREAT|O_EXCL`; if another connection made it first, decide again on that one).
+    /// Create a pending record (`O_CREAT|O_EXCL`; an existing one is fine).
     case create
     /// Turn a pending record into a passed one, last seen now.
     case markPassed

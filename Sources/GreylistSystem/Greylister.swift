@@ -33,12 +33,8 @@ public struct Greylister: Sendable {
             let key = RecordKey(address: address, ipv4Prefix: settings.ipv4Prefix, ipv6Prefix: settings.ipv6Prefix)
             let store = RecordDirectory(path: settings.directory)
             do {
-                var decision = settings.policy.decide(record: try store.record(for: key), now: now)
-                if try !store.apply(decision.storeAction, to: key) {
-                    // Another connection from this client created the record since the lstat: decide on that one.
-                    decision = settings.policy.decide(record: try store.record(for: key), now: now)
-                    try store.apply(decision.storeAction, to: key)
-                }
+                let decision = settings.policy.decide(record: try store.record(for: key), now: now)
+                try store.apply(decision.storeAction, to: key)
                 return LogLine(client: client, key: key, outcome: decision.outcome, age: decision.age, logOnly: settings.logOnly,
                                warnings: warnings)
             } catch {

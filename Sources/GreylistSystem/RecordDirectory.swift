@@ -29,24 +29,20 @@ public struct RecordDirectory: Sendable {
     }
 
     /// Carries out a decision's store action on `key`'s record; every write sets the record's mtime to now.
-    /// Returns false when a record to create was there already (another connection made it first), else true.
-    @discardableResult
-    public func apply(_ action: StoreAction, to key: RecordKey) throws(FileError) -> Bool {
+    public func apply(_ action: StoreAction, to key: RecordKey) throws(FileError) {
         let file = path(for: key)
         func attempt(_ operation: String, at target: String = file, _ body: () throws(Errno) -> Void) throws(FileError) {
             do { try body() } catch { throw FileError(operation: operation, path: target, problem: "\(error)") }
         }
         switch action {
-        case .none: break
+        case .none: return
         case .create:
             do {
-                return try createEmptyFile(atPath: file, mode: Self.fileMode)
+                _ = try createEmptyFile(atPath: file, mode: Self.fileMode)
             } catch where error == .noSuchFile {
                 let directory = path + "/" + key.directory
                 try attempt("mkdir", at: directory) { () throws(Errno) in _ = try makeDirectory(atPath: directory, mode: Self.directoryMode) }
-                var created = false
-                try attempt("create") { () throws(Errno) in created = try createEmptyFile(atPath: file, mode: Self.fileMode) }
-                return created
+                try attempt("create") { () throws(Errno) in _ = try createEmptyFile(atPath: file, mode: Self.fileMode) }
             } catch {
                 throw FileError(operation: "create", path: file, problem: "\(error)")
             }
@@ -54,6 +50,5 @@ public struct RecordDirectory: Sendable {
         case .refresh: try attempt("touch") { () throws(Errno) in try touch(fileAt: file) }
         case .restart: try attempt("truncate") { () throws(Errno) in try truncateAndTouch(fileAt: file, mode: Self.fileMode) }
         }
-        return true
     }
 }

@@ -144,7 +144,7 @@ import Testing
         let lines = result.errors.split(separator: "\n")
         #expect(lines.count == 200)
         #expect(lines.allSatisfy { $0.hasSuffix("reason=new") || $0.hasSuffix("reason=early") })
-        #expect(lines.filter { $0.hasSuffix("reason=new") }.count == 1)   // the one that made the record
+        #expect(lines.filter { $0.hasSuffix("reason=new") }.count >= 1)   // those that found no record (DESIGN §3)
         #expect(state.files() == ["198/198.51.100.9"])
     }
 }
