@@ -3,8 +3,12 @@ import Glibc
 import Testing
 
 /// A real Postfix (Debian's, not configured system-wide) with its own configuration, queue and log under
-/// `directory`: it relays every message to `[127.0.0.1]:relayPort`, retries a deferred message after a
-/// second, and logs to `log`. Stopped when the value goes away. Root only (Postfix's master runs as root).
+/// `directory`: it relays every message to `[127.0.0.1]:relayPort`, retries a deferred message after two
+/// seconds, and logs to `log`. The backoff outlasts the one-second queue scan: with both at one second, a scan
+/// could catch the message while its deferral was still being recorded ("skipped, still being delivered"),
+/// after which Postfix left it alone. Each attempt gets its own connection (no session caching), as the
+/// test matches attempts to the wrapper's log lines. Stopped when the value goes away. Root only (Postfix's
+/// master runs as root).
 final class Postfix: @unchecked Sendable {
     let config: String
     let log: String
@@ -34,8 +38,9 @@ final class Postfix: @unchecked Sendable {
             alias_maps =
             alias_database =
             queue_run_delay = 1s
-            minimal_backoff_time = 1s
-            maximal_backoff_time = 2s
+            minimal_backoff_time = 2s
+            maximal_backoff_time = 4s
+            smtp_connection_cache_on_demand = no
 
             """.write(toFile: config + "/main.cf", atomically: true, encoding: .utf8)
         // The services a message needs from submission (sendmail -> postdrop -> pickup) to relaying, none chrooted.
