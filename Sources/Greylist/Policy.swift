@@ -4,6 +4,13 @@ public enum Record: Equatable, Sendable {
     case pending(firstSeen: Timestamp)
     /// Retried after the delay: a non-empty file whose mtime is the last-seen time.
     case passed(lastSeen: Timestamp)
+
+    /// The record's one time: first seen (pending) or last seen (passed).
+    public var time: Timestamp {
+        switch self {
+        case .pending(let time), .passed(let time): time
+        }
+    }
 }
 
 /// Why a connection was passed or refused; the words are the log's.
@@ -55,10 +62,12 @@ public struct Decision: Equatable, Sendable {
     public var storeAction: StoreAction
     /// The record's age at the decision, if there was a record.
     public var age: Seconds?
+    /// How far ahead of `now` the record was dated, when that was past the tolerance and it was started over.
+    public var clockSkew: Seconds?
 
     /// Creates a decision.
-    public init(_ outcome: Outcome, _ storeAction: StoreAction, age: Seconds?) {
-        (self.outcome, self.storeAction, self.age) = (outcome, storeAction, age)
+    public init(_ outcome: Outcome, _ storeAction: StoreAction, age: Seconds?, clockSkew: Seconds? = nil) {
+        (self.outcome, self.storeAction, self.age, self.clockSkew) = (outcome, storeAction, age, clockSkew)
     }
 }
 
@@ -68,36 +77,61 @@ public struct Policy: Equatable, Sendable {
     public var delay: Seconds
     /// How long a pending record waits for its retry; later, it starts over.
     public var window: Seconds
-    /// How long a passed record lives since it was last seen.
+    /// How long a passed record lives since the client was last seen.
     public var lifetime: Seconds
-    /// How stale a passed record's last-seen time may get before it is refreshed (spares disk writes).
+    /// How stale a passed record's last-seen time may get before it is refreshed (spares disk writes);
+    /// at most half the lifetime is used.
     public var refreshInterval: Seconds
+    /// How far ahead of the clock a record may be dated and still count as age 0; further ahead, it is
+    /// untrustworthy (a clock that jumped, a restored backup) and is started over.
+    public static let clockSkewTolerance: Seconds = 60
 
     /// Creates a policy.
     public init(delay: Seconds, window: Seconds, lifetime: Seconds, refreshInterval: Seconds = 3600) {
         (self.delay, self.window, self.lifetime, self.refreshInterval) = (delay, window, lifetime, refreshInterval)
     }
 
-    /// Whether `record` has outlived its window at `now` by more than `grace`: what the cleaner removes. With a
-    /// grace longer than a wrapper takes to decide, no wrapper can be passing a record the cleaner removes.
-    public func isExpired(_ record: Record, now: Timestamp, grace: Seconds = 0) -> Bool {
-        decide(record: record, now: now - grace).storeAction == .restart
+    /// The refresh interval in force: the configured one, at most half the lifetime.
+    public var effectiveRefreshInterval: Seconds { min(refreshInterval, lifetime / 2) }
+
+    /// How long past its last refresh a passed record lives. Last-seen is written only when it is at least
+    /// `effectiveRefreshInterval` old, so a client seen within the lifetime may have a record that much
+    /// older: it is kept that much longer, and no client seen within the lifetime is ever forgotten.
+    public var passedRecordLife: Seconds { lifetime + effectiveRefreshInterval }
+
+    /// Whether `record` is dated further ahead of `now` than the clock-skew tolerance.
+    public func isFromTheFuture(_ record: Record, now: Timestamp) -> Bool {
+        record.time - now > Self.clockSkewTolerance
     }
 
-    /// Decides for a client whose record (if any) was read at `now`. Ages from the future count as 0.
+    /// Whether `record` has outlived its window at `now` by more than `grace`: what the cleaner removes. With a
+    /// grace longer than a wrapper takes to decide, no wrapper can be passing a record the cleaner removes.
+    /// A record from the future is never expired (the cleaner repairs it instead).
+    public func isExpired(_ record: Record, now: Timestamp, grace: Seconds = 0) -> Bool {
+        !isFromTheFuture(record, now: now) && decide(record: record, now: now - grace).storeAction == .restart
+    }
+
+    /// Decides for a client whose record (if any) was read at `now`. A record dated ahead of `now` within
+    /// the tolerance is age 0; further ahead, it is started over as of `now`: a pending one as if first seen
+    /// now (early), a passed one passes and is refreshed.
     public func decide(record: Record?, now: Timestamp) -> Decision {
+        guard let record else { return Decision(.refuse(.new), .create, age: nil) }
+        if isFromTheFuture(record, now: now) {
+            let skew = record.time - now
+            switch record {
+            case .pending: return Decision(.refuse(.early), .restart, age: 0, clockSkew: skew)
+            case .passed: return Decision(.pass(.known), .refresh, age: 0, clockSkew: skew)
+            }
+        }
+        let age = max(0, now - record.time)
         switch record {
-        case nil:
-            return Decision(.refuse(.new), .create, age: nil)
-        case .pending(let firstSeen):
-            let age = max(0, now - firstSeen)
+        case .pending:
             if age < delay { return Decision(.refuse(.early), .none, age: age) }
             if age <= window { return Decision(.pass(.retried), .markPassed, age: age) }
             return Decision(.refuse(.expired), .restart, age: age)
-        case .passed(let lastSeen):
-            let age = max(0, now - lastSeen)
-            if age > lifetime { return Decision(.refuse(.expired), .restart, age: age) }
-            return Decision(.pass(.known), age >= refreshInterval ? .refresh : .none, age: age)
+        case .passed:
+            if age > passedRecordLife { return Decision(.refuse(.expired), .restart, age: age) }
+            return Decision(.pass(.known), age >= effectiveRefreshInterval ? .refresh : .none, age: age)
         }
     }
 }

@@ -24,7 +24,14 @@ public struct RecordDirectory: Sendable {
         let status: FileStatus?
         do { status = try fileStatus(atPath: file) } catch { throw FileError(operation: "stat", path: file, problem: "\(error)") }
         guard let status else { return nil }
-        guard status.isRegularFile else { throw FileError(operation: "stat", path: file, problem: "not a regular file") }
+        guard let record = Self.record(from: status) else { throw FileError(operation: "stat", path: file, problem: "not a regular file") }
+        return record
+    }
+
+    /// The record a file's status encodes: an empty file is pending since its mtime, a non-empty one passed and
+    /// last seen at its mtime; nil for anything but a regular file. The one place that reads the encoding.
+    public static func record(from status: FileStatus) -> Record? {
+        guard status.isRegularFile else { return nil }
         return status.size == 0 ? .pending(firstSeen: status.modificationTime) : .passed(lastSeen: status.modificationTime)
     }
 

@@ -104,11 +104,9 @@ struct Clean: QmailCommand {
                             report("unable to stat \(path)/\(file): it vanished")
                             return
                         }
-                        guard status.isRegularFile else {
+                        guard let record = RecordDirectory.record(from: status) else {
                             return skip("\(path)/\(file)", "not a regular file")
                         }
-                        let record: Record = status.size == 0
-                            ? .pending(firstSeen: status.modificationTime) : .passed(lastSeen: status.modificationTime)
                         if case .pending = record { counts.pending += 1 } else { counts.passed += 1 }
                         if stats { statistics.add(record, key: key) }
                         guard settings.policy.isExpired(record, now: now, grace: Self.grace) else { return }

@@ -15,8 +15,10 @@ struct ExpiryCase: CustomTestStringConvertible, Sendable {
         .init(name: "pending, age = window + grace + 1 → removed", record: .pending(firstSeen: now - 86_400 - 3601), expired: true),
         .init(name: "pending, age = window + 1 → kept (inside the grace)", record: .pending(firstSeen: now - 86_401), expired: false),
         .init(name: "pending from the future → kept", record: .pending(firstSeen: now + 999), expired: false),
-        .init(name: "passed, age = lifetime + grace → kept", record: .passed(lastSeen: now - 36 * 86_400 - 3600), expired: false),
-        .init(name: "passed, age = lifetime + grace + 1 → removed", record: .passed(lastSeen: now - 36 * 86_400 - 3601), expired: true),
+        .init(name: "pending a year in the future → kept (repaired, not removed)", record: .pending(firstSeen: now + 366 * 86_400), expired: false),
+        .init(name: "passed, age = lifetime + refresh + grace → kept", record: .passed(lastSeen: now - 36 * 86_400 - 7200), expired: false),
+        .init(name: "passed, age = lifetime + refresh + grace + 1 → removed", record: .passed(lastSeen: now - 36 * 86_400 - 7201), expired: true),
+        .init(name: "passed a year in the future → kept", record: .passed(lastSeen: now + 366 * 86_400), expired: false),
         .init(name: "passed, age = window + grace + 1 → kept", record: .passed(lastSeen: now - 86_400 - 3601), expired: false),
     ]
 
