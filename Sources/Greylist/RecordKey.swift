@@ -1,7 +1,9 @@
 /// Where a client's record lives in the state directory: `<directory>/<name>`.
 ///
 /// IPv4: `<first octet>/<a.b.c.d>` (the cqgreylist 0.2 layout), or `<first octet>/<a.b.c>` with /24 keys,
-/// which no address can collide with. IPv6: `<first 16 bits in hex>/<RFC 5952 text of the masked prefix>`.
+/// which no address can collide with. IPv6: `<first 16 bits in hex>/<RFC 5952 text of the masked prefix>`,
+/// with `_<length>` after it for any prefix length but the default 64 (`2001:db8:1::_48`), so keys of
+/// different lengths never share a name.
 public struct RecordKey: Hashable, Sendable {
     /// The first-level directory: the first octet, or the first 16 bits in hex.
     public let directory: String
@@ -14,6 +16,8 @@ public struct RecordKey: Hashable, Sendable {
     public static let ipv4PrefixLengths = [24, 32]
     /// The IPv6 prefix lengths a key may use.
     public static let ipv6PrefixLengths = 16...128
+    /// The IPv6 prefix length whose names carry no `_<length>` suffix.
+    public static let defaultIPv6PrefixLength = 64
 
     /// The key for `address` with the given prefix lengths (which `Settings` has already validated).
     public init(address: ClientAddress, ipv4Prefix: Int, ipv6Prefix: Int) {
@@ -26,29 +30,37 @@ public struct RecordKey: Hashable, Sendable {
             name = ipv4Prefix == 24 ? String(text[..<text.lastIndex(of: ".")!]) : text
         case .v6(let value):
             directory = String(UInt16(truncatingIfNeeded: value >> 112), radix: 16)
-            name = text
+            name = ipv6Prefix == Self.defaultIPv6PrefixLength ? text : text + "_" + String(ipv6Prefix)
         }
     }
 
-    /// The key a file of the state directory stands for; nil for anything that is not a record name of
-    /// this layout (the cleaner reports such files and leaves them alone).
-    public init?(directory: String, name: String) {
-        let bytes = name.utf8
+    /// The key a file of the state directory stands for, from the bytes of its directory's and its own name;
+    /// nil for anything that is not a record name of this layout (the cleaner reports such files and leaves
+    /// them alone).
+    public init?(directory: some Collection<UInt8>, name: some Collection<UInt8>) {
         let expectedDirectory: String
-        if let value = ClientAddress.parseIPv4(bytes) ?? ClientAddress.parseIPv4(bytes, octets: 3).map({ $0 << 8 }) {
+        if let value = ClientAddress.parseIPv4(name) ?? ClientAddress.parseIPv4(name, octets: 3).map({ $0 << 8 }) {
             address = .v4(value)   // the strict parser accepts only the canonical spelling
             expectedDirectory = String(value >> 24)
-        } else if bytes.count <= ClientAddress.maximumTextLength, let value = ClientAddress.parseIPv6(bytes), value >> 32 != 0xffff {
+        } else {
+            let underscore = name.firstIndex(of: UInt8(ascii: "_"))
+            let text = name[..<(underscore ?? name.endIndex)]
+            var length = Self.defaultIPv6PrefixLength
+            if let underscore {
+                guard let suffix = ClientAddress.parseDecimal(name[name.index(after: underscore)...], maximum: 128),
+                      Self.ipv6PrefixLengths.contains(suffix), suffix != Self.defaultIPv6PrefixLength else { return nil }
+                length = suffix
+            }
+            guard text.count <= ClientAddress.maximumTextLength, let value = ClientAddress.parseIPv6(text), value >> 32 != 0xffff
+            else { return nil }
             address = .v6(value)
             var canonical: [UInt8] = []
             address.appendText(to: &canonical)
-            guard canonical.elementsEqual(bytes) else { return nil }
+            guard canonical.elementsEqual(text), address.masked(to: length) == address else { return nil }
             expectedDirectory = String(UInt16(truncatingIfNeeded: value >> 112), radix: 16)
-        } else {
-            return nil
         }
-        guard directory == expectedDirectory else { return nil }
-        (self.directory, self.name) = (directory, name)
+        guard directory.elementsEqual(expectedDirectory.utf8) else { return nil }
+        (self.directory, self.name) = (expectedDirectory, String(decoding: name, as: UTF8.self))
     }
 
     /// The record's path relative to the state directory.

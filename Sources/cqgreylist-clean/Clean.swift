@@ -90,7 +90,7 @@ struct Clean: QmailCommand {
                     try forEachEntry(inDirectoryAt: path, { entry, directory in
                         let file = entry.name
                         counts.scanned += 1
-                        guard let key = RecordKey(directory: name, name: file) else {
+                        guard let key = RecordKey(directory: name.utf8, name: file.utf8) else {
                             return skip("\(path)/\(file)", "not a record name")
                         }
                         let status: FileStatus?

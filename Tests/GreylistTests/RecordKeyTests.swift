@@ -15,8 +15,9 @@ struct KeyCase: CustomTestStringConvertible, Sendable {
         .init(address: "::ffff:192.0.2.7", ipv4Prefix: 32, ipv6Prefix: 64, path: "192/192.0.2.7"),
         .init(address: "2001:db8:1:2:3:4:5:6", ipv4Prefix: 32, ipv6Prefix: 64, path: "2001/2001:db8:1:2::"),
         .init(address: "2001:db8:1:2:ffff::1", ipv4Prefix: 32, ipv6Prefix: 64, path: "2001/2001:db8:1:2::"),
-        .init(address: "2001:db8:1:2:3:4:5:6", ipv4Prefix: 32, ipv6Prefix: 128, path: "2001/2001:db8:1:2:3:4:5:6"),
-        .init(address: "2001:db8:1:2:3:4:5:6", ipv4Prefix: 32, ipv6Prefix: 48, path: "2001/2001:db8:1::"),
+        .init(address: "2001:db8:1:2:3:4:5:6", ipv4Prefix: 32, ipv6Prefix: 128, path: "2001/2001:db8:1:2:3:4:5:6_128"),
+        .init(address: "2001:db8:1:2:3:4:5:6", ipv4Prefix: 32, ipv6Prefix: 48, path: "2001/2001:db8:1::_48"),
+        .init(address: "2001:db8:1:2:3:4:5:6", ipv4Prefix: 32, ipv6Prefix: 16, path: "2001/2001::_16"),
         .init(address: "::1", ipv4Prefix: 32, ipv6Prefix: 64, path: "0/::"),
         .init(address: "fe80::1", ipv4Prefix: 32, ipv6Prefix: 64, path: "fe80/fe80::"),
     ]
@@ -26,5 +27,22 @@ struct KeyCase: CustomTestStringConvertible, Sendable {
         let key = RecordKey(address: ClientAddress(row.address)!, ipv4Prefix: row.ipv4Prefix, ipv6Prefix: row.ipv6Prefix)
         #expect(key.relativePath == row.path)
         #expect(!key.name.contains("/") && key.name != "." && key.name != "..")
+        #expect(RecordKey(directory: key.directory.utf8, name: key.name.utf8) == key)
+    }
+
+    /// `2001:db8:1::` is the /48 of one address, the /64 of another and the /128 of a third: a per-netblock
+    /// prefix setting must not let one pass on another's record.
+    @Test func keysOfDifferentIPv6PrefixLengthsNeverShareAName() {
+        let addresses = ["2001:db8:1::", "2001:db8:1::1", "2001:db8:1:0:ffff::", "2001:db8:1:ff::"].map { ClientAddress($0)! }
+        var owners: [String: (String, Int)] = [:]
+        for address in addresses {
+            for length in RecordKey.ipv6PrefixLengths {
+                let key = RecordKey(address: address, ipv4Prefix: 32, ipv6Prefix: length)
+                if let owner = owners[key.relativePath] {
+                    #expect(owner.1 == length, "\(key.relativePath): /\(length) of \(address.text) and /\(owner.1) of \(owner.0)")
+                }
+                owners[key.relativePath] = (address.text, length)
+            }
+        }
     }
 }
