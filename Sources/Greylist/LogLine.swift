@@ -43,15 +43,20 @@ public struct LogLine: Equatable, Sendable {
     /// `text` with every byte outside printable ASCII (and spaces, unless kept) as `\xNN`, cut to `limit` bytes
     /// (100 by default, for what a client sent; a reason with a long path gets more).
     public static func escaped(_ text: String, keepingSpaces: Bool = false, limit: Int = 100) -> String {
+        escaped(bytes: text.utf8, keepingSpaces: keepingSpaces, limit: limit)
+    }
+
+    /// `bytes` (a file name, say, which need not be UTF-8) escaped as `escaped(_:)` does.
+    public static func escaped(bytes: some Collection<UInt8>, keepingSpaces: Bool = false, limit: Int = 100) -> String {
         var result = ""
-        for byte in text.utf8.prefix(limit) {
+        for byte in bytes.prefix(limit) {
             if (0x21...0x7e).contains(byte) && byte != UInt8(ascii: "\\") || keepingSpaces && byte == 0x20 {
                 result.unicodeScalars.append(Unicode.Scalar(byte))
             } else {
                 result += "\\x" + (byte < 16 ? "0" : "") + String(byte, radix: 16)
             }
         }
-        return text.utf8.count > limit ? result + "..." : result
+        return bytes.count > limit ? result + "..." : result
     }
 
     /// `text` escaped and in double quotes, for values in warnings.
