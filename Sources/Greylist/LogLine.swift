@@ -1,43 +1,29 @@
-/// The one log line a connection leaves on stderr (after a `warning:` line for each problem met), as multilog and grep read it:
+/// The log's grammar: one line on stderr per connection (after a `warning:` line for each problem met), as
+/// multilog and grep read it:
 ///
 ///     cqgreylist: pid=4711 ip=192.0.2.7 key=192.0.2.7 action=greylist age=12 reason=early
 ///
 /// `action` is `pass`, `greylist`, or `logonly` (log-only mode passed a client it would have greylisted).
 /// Fields are space-free; `reason` comes last and may contain spaces.
-public struct LogLine: Equatable, Sendable {
-    /// The client's address as given (escaped when it is not a valid address).
-    public var client: String?
-    /// The record key, where one was derived.
-    public var key: RecordKey?
-    /// What the wrapper decided.
-    public var outcome: Outcome
-    /// The record's age, where there was a record.
-    public var age: Seconds?
-    /// Whether log-only mode turned a refusal into a pass.
-    public var logOnly: Bool
-    /// Problems met on the way (a bad setting, an unreadable whitelist), each logged on a `warning:` line first.
-    public var warnings: [String]
-
-    /// Creates a log line.
-    public init(client: String?, key: RecordKey? = nil, outcome: Outcome, age: Seconds? = nil, logOnly: Bool = false,
-                warnings: [String] = []) {
-        (self.client, self.key, self.outcome, self.age, self.logOnly, self.warnings) = (client, key, outcome, age, logOnly, warnings)
-    }
-
-    /// The line's text for the given program name and process id, newline included.
-    public func text(program: String, pid: Int32) -> String {
+public enum LogLine {
+    /// The lines describing `verdict` for the given program name and process id, newline included.
+    public static func text(for verdict: Verdict, program: String, pid: Int32) -> String {
         let action: String, reason: Reason
-        switch outcome {
+        switch verdict.outcome {
         case .pass(let why): (action, reason) = ("pass", why)
-        case .refuse(let why): (action, reason) = (logOnly ? "logonly" : "greylist", why)
+        case .refuse(let why): (action, reason) = (verdict.logOnly ? "logonly" : "greylist", why)
+        }
+        var warnings = verdict.warnings
+        if let skew = verdict.clockSkew, let key = verdict.key {
+            warnings.append("record \(key.name) was dated \(skew)s ahead of the clock: started over as of now")
         }
         var text = ""
         for warning in warnings { text += "\(program): pid=\(pid) warning: \(warning)\n" }
-        var line = "\(program): pid=\(pid) ip=\(client.map { Self.escaped($0) } ?? "-")"
-        if let key { line += " key=\(key.name)" }
+        var line = "\(program): pid=\(pid) ip=\(verdict.client.map { escaped($0) } ?? "-")"
+        if let key = verdict.key { line += " key=\(key.name)" }
         line += " action=\(action)"
-        if let age { line += " age=\(age)" }
-        return text + line + " reason=\(Self.escaped(reason.description, keepingSpaces: true, limit: 500))\n"
+        if let age = verdict.age { line += " age=\(age)" }
+        return text + line + " reason=\(escaped(reason.description, keepingSpaces: true, limit: 500))\n"
     }
 
     /// `text` with every byte outside printable ASCII (and spaces, unless kept) as `\xNN`, cut to `limit` bytes
@@ -62,12 +48,5 @@ public struct LogLine: Equatable, Sendable {
     /// `text` escaped and in double quotes, for values in warnings.
     public static func quoted(_ text: String) -> String {
         "\"" + escaped(text, keepingSpaces: true).replacing("\"", with: "\\x22") + "\""
-    }
-}
-
-extension LogLine {
-    /// Whether the connection goes on to the next program (log-only mode passes every client).
-    public var passes: Bool {
-        if case .pass = outcome { true } else { logOnly }
     }
 }

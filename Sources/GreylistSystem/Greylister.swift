@@ -1,47 +1,61 @@
 import Greylist
 
-/// Decides one connection against the real state directory, in DESIGN §2's order, and writes the record back.
-public struct Greylister: Sendable {
+/// How long the wrapper's decision may take before a timer kills it, so that a stalled store or file system (a
+/// hung NFS mount) cannot hold a connection: tcpserver then closes it, and the client retries later.
+public let decisionDeadline: Seconds = 5
+
+/// Decides one connection in DESIGN §2's order against a record store, and writes the record back.
+public struct Greylister<Store: RecordStore> {
     /// The merged settings of this connection.
     public let settings: Settings
+    /// Where the records live.
+    public let store: Store
 
-    /// A greylister with these settings.
-    public init(settings: Settings) { self.settings = settings }
+    /// A greylister with these settings and records in `store`.
+    public init(settings: Settings, store: Store) { (self.settings, self.store) = (settings, store) }
 
-    /// Decides for the client in `environment` at `now`, carrying out the store action; the result is the log line,
-    /// with the settings' problems as warnings.
-    public func run(environment: Environment, now: Timestamp) -> LogLine {
-        var line = decide(environment: environment, now: now)
-        line.warnings = settings.problems + line.warnings
-        return line
+    /// Decides for the client in `environment` at `now`, carrying out the store action; the settings'
+    /// problems come first among the verdict's warnings.
+    public func run(environment: Environment, now: Timestamp) -> Verdict {
+        var verdict = decide(environment: environment, now: now)
+        verdict.warnings = settings.problems + verdict.warnings
+        return verdict
     }
 
-    private func decide(environment: Environment, now: Timestamp) -> LogLine {
+    private func decide(environment: Environment, now: Timestamp) -> Verdict {
         let client = environment["TCPREMOTEIP"]
         switch Client(environment: environment) {
         case .exempt(let reason), .unidentified(let reason):
-            return LogLine(client: client, outcome: .pass(reason))
+            return Verdict(client: client, outcome: .pass(reason))
         case .address(let address):
             var warnings: [String] = []
             do {
                 if let entry = try WhitelistDatabase(path: settings.whitelist).entry(matching: address) {
-                    return LogLine(client: client, outcome: .pass(.whitelist(entry: entry)))
+                    return Verdict(client: client, outcome: .pass(.whitelist(entry: entry)))
                 }
             } catch {
                 warnings.append("whitelist ignored: \(error)")
             }
             let key = RecordKey(address: address, ipv4Prefix: settings.ipv4Prefix, ipv6Prefix: settings.ipv6Prefix)
-            let store = RecordDirectory(path: settings.directory)
             do {
-                let decision = settings.policy.decide(record: try store.record(for: key), now: now)
-                try store.apply(decision.storeAction, to: key)
-                return LogLine(client: client, key: key, outcome: decision.outcome, age: decision.age, logOnly: settings.logOnly,
-                               warnings: warnings)
+                var decision = settings.policy.decide(record: try store.record(for: key), now: now)
+                if try !store.apply(decision.storeAction, to: key) {
+                    // Another connection made the record between our read and our create: it logs `new`, we
+                    // decide on the record it made.
+                    decision = settings.policy.decide(record: try store.record(for: key), now: now)
+                    _ = try store.apply(decision.storeAction, to: key)
+                }
+                return Verdict(client: client, key: key, decision: decision, logOnly: settings.logOnly, warnings: warnings)
             } catch {
                 let reason = Reason.error(error.description)
-                return LogLine(client: client, key: key, outcome: settings.failClosed ? .refuse(reason) : .pass(reason),
+                return Verdict(client: client, key: key, outcome: settings.failClosed ? .refuse(reason) : .pass(reason),
                                logOnly: settings.logOnly, warnings: warnings)
             }
         }
     }
+}
+
+extension Greylister where Store == RecordDirectory {
+    /// A greylister with records in the settings' state directory.
+    public init(settings: Settings) { self.init(settings: settings, store: RecordDirectory(path: settings.directory)) }
 }

@@ -23,7 +23,8 @@ func valueOrErrno<T: FixedWidthInteger>(retryOnInterrupt: Bool = true, _ body: (
         guard result == -1 else { return result }
         let error = Errno(rawValue: errno)
         if error.rawValue == EINTR && retryOnInterrupt { continue }
-        precondition(error.rawValue != EBADF && error.rawValue != EFAULT, "bad descriptor or address: \(error)")
+        // EBADF is an ordinary error: descriptors 0-2 are inherited and may be closed. EFAULT is our own bug.
+        precondition(error.rawValue != EFAULT, "bad address: \(error)")
         throw error
     }
 }
@@ -77,11 +78,39 @@ func withOpenFile<T>(atPath path: String, flags: CInt, mode: mode_t = 0, _ body:
     return result
 }
 
-/// Creates an empty file, failing with EEXIST if one is there; returns false in that case. Calls `open(2)`.
-public func createEmptyFile(atPath path: String, mode: mode_t) throws(Errno) -> Bool {
+/// Linux's `O_PATH` (a descriptor to a place in the tree, not to read or write), which Glibc's module does
+/// not import without `_GNU_SOURCE`.
+private let openPathOnly: CInt = 0o10000000
+
+/// Runs `body` with the directory at `path` open as the base of `*at` calls (`O_PATH`: no read permission
+/// needed). Its last component is never followed if it is a symlink (ENOTDIR); the ones before it are.
+/// Calls `open(2)`.
+func withDirectory<T>(atPath path: String, _ body: (CInt) throws(Errno) -> T) throws(Errno) -> T {
+    let fd = try valueOrErrno { unsafe open(path, openPathOnly | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+    defer { try? closeFile(fd) }
+    return try body(fd)
+}
+
+/// Runs `body` with the file `name` in `directory` open for writing, never through a symlink and never
+/// blocking (a FIFO without a reader fails with ENXIO); false, without calling `body`, if what opened is not
+/// a regular file. Calls `openat(2)`, `fstat(2)`.
+private func withRegularFile(named name: String, in directory: CInt, flags: CInt, mode: mode_t = 0,
+                             _ body: (CInt) throws(Errno) -> Void) throws(Errno) -> Bool {
+    let fd = try valueOrErrno { unsafe openat(directory, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | flags, mode) }
+    defer { try? closeFile(fd) }
+    var status = stat()
+    _ = try valueOrErrno { unsafe fstat(fd, &status) }
+    guard status.st_mode & S_IFMT == S_IFREG else { return false }
+    try body(fd)
+    return true
+}
+
+/// Creates the empty file `name` in `directory`; false if something is there already. Calls `openat(2)`
+/// with `O_CREAT|O_EXCL`.
+func createEmptyFile(named name: String, in directory: CInt, mode: mode_t) throws(Errno) -> Bool {
     let fd: CInt
     do {
-        fd = try openFile(atPath: path, flags: O_WRONLY | O_CREAT | O_EXCL, mode: mode)
+        fd = try valueOrErrno { unsafe openat(directory, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode) }
     } catch where error == .fileExists {
         return false
     }
@@ -89,30 +118,32 @@ public func createEmptyFile(atPath path: String, mode: mode_t) throws(Errno) -> 
     return true
 }
 
-/// Writes `bytes` at the start of an existing file, which sets its mtime to now. Calls `pwrite(2)`.
-public func overwriteStart(ofFileAt path: String, with bytes: [UInt8]) throws(Errno) {
-    try withOpenFile(atPath: path, flags: O_WRONLY) { (fd) throws(Errno) in
+/// Writes `bytes` at the start of the regular file `name` in `directory`, which sets its mtime to now; false
+/// if it is not a regular file. Calls `pwrite(2)`.
+func overwriteStart(ofFileNamed name: String, in directory: CInt, with bytes: [UInt8]) throws(Errno) -> Bool {
+    try withRegularFile(named: name, in: directory, flags: 0) { (fd) throws(Errno) in
         _ = try valueOrErrno { unsafe bytes.withUnsafeBytes { unsafe pwrite(fd, $0.baseAddress, $0.count, 0) } }
     }
 }
 
-/// Empties a file, making it with `mode` if it has vanished meanwhile, and sets its mtime to now.
-/// Calls `open(2)` with `O_TRUNC|O_CREAT`, then `futimens(2)`.
-public func truncateAndTouch(fileAt path: String, mode: mode_t) throws(Errno) {
-    try withOpenFile(atPath: path, flags: O_WRONLY | O_TRUNC | O_CREAT, mode: mode) { (fd) throws(Errno) in
+/// Empties the regular file `name` in `directory`, making it with `mode` if it has vanished, and sets its
+/// mtime to now; false if it is not a regular file. Calls `openat(2)` with `O_TRUNC|O_CREAT`, `futimens(2)`.
+func truncateAndTouch(fileNamed name: String, in directory: CInt, mode: mode_t) throws(Errno) -> Bool {
+    try withRegularFile(named: name, in: directory, flags: O_TRUNC | O_CREAT, mode: mode) { (fd) throws(Errno) in
         _ = try valueOrErrno { futimens(fd, nil) }
     }
 }
 
-/// Sets the mtime of `path` itself to now. Calls `utimensat(2)`.
-public func touch(fileAt path: String) throws(Errno) {
-    _ = try valueOrErrno { unsafe utimensat(AT_FDCWD, path, nil, AT_SYMLINK_NOFOLLOW) }
+/// Sets the mtime of the file `name` itself in `directory` to now. Calls `utimensat(2)`.
+func touch(fileNamed name: String, in directory: CInt) throws(Errno) {
+    _ = try valueOrErrno { unsafe utimensat(directory, name, nil, AT_SYMLINK_NOFOLLOW) }
 }
 
-/// Reads at most `limit` bytes of a small file; nil if it does not exist. Calls `open(2)`, `read(2)`.
+/// Reads at most `limit` bytes of a small file, without blocking on a FIFO; nil if it does not exist.
+/// Calls `open(2)`, `read(2)`.
 public func readFile(atPath path: String, limit: Int) throws(Errno) -> [UInt8]? {
     do {
-        return try withOpenFile(atPath: path, flags: O_RDONLY) { (fd) throws(Errno) in
+        return try withOpenFile(atPath: path, flags: O_RDONLY | O_NONBLOCK) { (fd) throws(Errno) in
             var buffer = [UInt8](repeating: 0, count: limit)
             let count = try valueOrErrno { unsafe buffer.withUnsafeMutableBytes { unsafe read(fd, $0.baseAddress, $0.count) } }
             return Array(buffer[..<count])

@@ -77,3 +77,51 @@ public func ignoreBrokenPipe() { _ = signal(SIGPIPE, SIG_IGN) }
 /// Ends the process after `seconds` whatever it is doing. Calls `alarm(2)`.
 public func scheduleAlarm(after seconds: Seconds) { alarm(UInt32(clamping: seconds)) }
 
+
+/// Puts `/dev/null`, close-on-exec, in the place of each of descriptors 0, 1 and 2 that is closed, so that
+/// nothing this process opens lands there (a record or the whitelist written to as if it were stderr), while
+/// the next program still finds them closed. Calls `poll(2)`, `open(2)`.
+public func coverClosedStandardDescriptors() {
+    var descriptors = (pollfd(fd: 0, events: 0, revents: 0), pollfd(fd: 1, events: 0, revents: 0), pollfd(fd: 2, events: 0, revents: 0))
+    let ready = unsafe withUnsafeMutableBytes(of: &descriptors) { unsafe poll($0.baseAddress!.assumingMemoryBound(to: pollfd.self), 3, 0) }
+    guard ready > 0 else { return }
+    for closed in [descriptors.0, descriptors.1, descriptors.2] where closed.revents & Int16(POLLNVAL) != 0 {
+        _ = unsafe open("/dev/null", O_RDWR | O_CLOEXEC)   // the lowest free descriptor: the closed one
+    }
+}
+
+/// Writes all of `text` to `fd`, with SIGPIPE ignored for the write alone: a reader that has gone away makes
+/// it fail with EPIPE instead of killing the process, and the disposition this process was given (which the
+/// next program inherits) is put back. Calls `sigaction(2)`, `write(2)`.
+public func writeAllWithoutSIGPIPE(_ text: String, to fd: CInt) throws(Errno) {
+    var ignore = sigaction(), inherited = sigaction()
+    unsafe ignore.__sigaction_handler.sa_handler = SIG_IGN
+    unsafe sigaction(SIGPIPE, &ignore, &inherited)
+    defer { unsafe sigaction(SIGPIPE, &inherited, nil) }
+    try writeAll(text, to: fd)
+}
+
+/// A timer that kills this process (SIGKILL, which no wait in the kernel can hold off but an uninterruptible
+/// one) unless cancelled first; exec cancels it too.
+@safe public struct KillTimer {
+    private var timer: timer_t?
+
+    /// Arms the timer to fire `seconds` from now; a timer that cannot be made is no timer. Calls `timer_create(2)`,
+    /// `timer_settime(2)`.
+    public init(seconds: Seconds) {
+        var event = unsafe sigevent()
+        unsafe event.sigev_notify = CInt(SIGEV_SIGNAL)
+        unsafe event.sigev_signo = SIGKILL
+        var timer: timer_t?
+        guard unsafe timer_create(CLOCK_MONOTONIC, &event, &timer) == 0 else { return }
+        var due = itimerspec(it_interval: timespec(), it_value: timespec(tv_sec: Int(seconds), tv_nsec: 0))
+        unsafe timer_settime(timer, 0, &due, nil)
+        unsafe self.timer = timer
+    }
+
+    /// Disarms and deletes the timer. Calls `timer_delete(2)`.
+    public mutating func cancel() {
+        if let timer = unsafe timer { unsafe timer_delete(timer) }
+        unsafe timer = nil
+    }
+}

@@ -1,8 +1,9 @@
 import Greylist
 
-/// Writes `text` to stderr with one `write(2)`: nothing is buffered, so nothing is lost at exec.
+/// Writes `text` to stderr with `write(2)`: nothing is buffered, so nothing is lost at exec. A stderr that is
+/// closed, or a pipe whose reader has gone, loses the text but stops nothing.
 public func logToStandardError(_ text: String) {
-    try? writeAll(text, to: 2)
+    try? writeAllWithoutSIGPIPE(text, to: 2)
 }
 
 /// Execs argv[index...] as it came; if that fails, logs why and exits 111, qmail's temporary failure.

@@ -1,7 +1,20 @@
 import Greylist
 
+/// Where records live. The policy decides; a store reads a record and carries out the decision's action.
+/// The state directory is one; a shared store for several MX hosts is another.
+public protocol RecordStore {
+    /// Reads `key`'s record; nil if there is none.
+    func record(for key: RecordKey) throws(FileError) -> Record?
+    /// Carries out `action` on `key`'s record; false when a create found a record there already (another
+    /// connection made it first).
+    func apply(_ action: StoreAction, to key: RecordKey) throws(FileError) -> Bool
+}
+
 /// The state directory: one file per record key, in cqgreylist 0.2's layout (DESIGN §3).
-public struct RecordDirectory: Sendable {
+///
+/// Below the state directory nothing is followed through a symlink: the first-level directory is opened
+/// with `O_NOFOLLOW` and the record is read and written relative to it, as the cleaner walks it.
+public struct RecordDirectory: RecordStore, Sendable {
     /// The directory's path.
     public let path: String
 
@@ -18,13 +31,21 @@ public struct RecordDirectory: Sendable {
     /// The full path of `key`'s record.
     public func path(for key: RecordKey) -> String { path + "/" + key.relativePath }
 
-    /// Reads `key`'s record with one `lstat`; nil if there is none.
+    /// Reads `key`'s record with one `fstatat` in its first-level directory; nil if there is none.
     public func record(for key: RecordKey) throws(FileError) -> Record? {
-        let file = path(for: key)
+        let directory = path + "/" + key.directory
         let status: FileStatus?
-        do { status = try fileStatus(atPath: file) } catch { throw FileError(operation: "stat", path: file, problem: "\(error)") }
+        do {
+            status = try withDirectory(atPath: directory) { (fd) throws(Errno) in try fileStatus(of: key.name, in: fd) }
+        } catch where error == .noSuchFile {
+            return nil
+        } catch {
+            throw FileError(operation: "open", path: directory, problem: "\(error)")
+        }
         guard let status else { return nil }
-        guard let record = Self.record(from: status) else { throw FileError(operation: "stat", path: file, problem: "not a regular file") }
+        guard let record = Self.record(from: status) else {
+            throw FileError(operation: "stat", path: path(for: key), problem: "not a regular file")
+        }
         return record
     }
 
@@ -36,26 +57,53 @@ public struct RecordDirectory: Sendable {
     }
 
     /// Carries out a decision's store action on `key`'s record; every write sets the record's mtime to now.
-    public func apply(_ action: StoreAction, to key: RecordKey) throws(FileError) {
-        let file = path(for: key)
-        func attempt(_ operation: String, at target: String = file, _ body: () throws(Errno) -> Void) throws(FileError) {
-            do { try body() } catch { throw FileError(operation: operation, path: target, problem: "\(error)") }
-        }
-        switch action {
-        case .none: return
-        case .create:
-            do {
-                _ = try createEmptyFile(atPath: file, mode: Self.fileMode)
-            } catch where error == .noSuchFile {
-                let directory = path + "/" + key.directory
-                try attempt("mkdir", at: directory) { () throws(Errno) in _ = try makeDirectory(atPath: directory, mode: Self.directoryMode) }
-                try attempt("create") { () throws(Errno) in _ = try createEmptyFile(atPath: file, mode: Self.fileMode) }
-            } catch {
-                throw FileError(operation: "create", path: file, problem: "\(error)")
+    /// Returns false when a create found a record there already.
+    @discardableResult
+    public func apply(_ action: StoreAction, to key: RecordKey) throws(FileError) -> Bool {
+        if action == .none { return true }
+        let directory = path + "/" + key.directory, file = path(for: key)
+        var operation = "open", target = directory
+        let done: Bool?   // nil: what is at the record's path is not a regular file
+        do throws(Errno) {
+            if action == .create {
+                do {
+                    done = try create(key, in: directory)
+                } catch where error == .noSuchFile {
+                    operation = "mkdir"
+                    _ = try makeDirectory(atPath: directory, mode: Self.directoryMode)
+                    operation = "open"
+                    done = try create(key, in: directory)
+                }
+            } else {
+                done = try withDirectory(atPath: directory) { (fd) throws(Errno) -> Bool? in
+                    target = file
+                    switch action {
+                    case .none, .create:
+                        return true
+                    case .markPassed:
+                        operation = "write"
+                        return try overwriteStart(ofFileNamed: key.name, in: fd, with: Self.passedMarker) ? true : nil
+                    case .refresh:
+                        operation = "touch"
+                        try touch(fileNamed: key.name, in: fd)
+                        return true
+                    case .restart:
+                        operation = "truncate"   // O_CREAT: a record the cleaner removed meanwhile is made again
+                        return try truncateAndTouch(fileNamed: key.name, in: fd, mode: Self.fileMode) ? true : nil
+                    }
+                }
             }
-        case .markPassed: try attempt("write") { () throws(Errno) in try overwriteStart(ofFileAt: file, with: Self.passedMarker) }
-        case .refresh: try attempt("touch") { () throws(Errno) in try touch(fileAt: file) }
-        case .restart: try attempt("truncate") { () throws(Errno) in try truncateAndTouch(fileAt: file, mode: Self.fileMode) }
+        } catch {
+            throw FileError(operation: operation, path: target, problem: "\(error)")
+        }
+        guard let done else { throw FileError(operation: operation, path: file, problem: "not a regular file") }
+        return done
+    }
+
+    /// Creates `key`'s pending record in the first-level `directory`; false if a record is there already.
+    private func create(_ key: RecordKey, in directory: String) throws(Errno) -> Bool {
+        try withDirectory(atPath: directory) { (fd) throws(Errno) in
+            try createEmptyFile(named: key.name, in: fd, mode: Self.fileMode)
         }
     }
 }

@@ -3,6 +3,7 @@ import Greylist
 import GreylistSystem
 
 let program = "cqgreylist"
+coverClosedStandardDescriptors()   // so that nothing we open lands on a closed 0, 1 or 2
 let arguments: WrapperArguments
 do {
     arguments = try WrapperArguments.parse(ArgumentVector())
@@ -15,12 +16,15 @@ if arguments.wantsHelp {
     exit(.ok)
 }
 
+var deadline = KillTimer(seconds: decisionDeadline)   // exec cancels it
 let environment = Environment(lookup: environmentValue)
 let settings = Settings(options: arguments.options, environment: environment)
 let verdict = Greylister(settings: settings).run(environment: environment, now: currentTime())
-logToStandardError(verdict.text(program: program, pid: processID()))
+logToStandardError(LogLine.text(for: verdict, program: program, pid: processID()))
 
 if verdict.passes {
     passConnection(toProgramAt: arguments.programIndex, name: ArgumentVector()[arguments.programIndex], program: program)
 }
-runRefusalDialogue(hostname: replyHostname(configured: settings.hostname), message: settings.message, timeout: settings.timeout)
+let hostname = replyHostname(configured: settings.hostname)
+deadline.cancel()
+runRefusalDialogue(hostname: hostname, message: settings.message, timeout: settings.timeout)
