@@ -226,10 +226,10 @@ public struct PrefixLengths: Equatable, Sendable {
 
     /// Calls `body` with `address` masked to each length present for its family, longest first:
     /// the networks a lookup probes, one cdb probe each.
-    public func forEachNetwork(containing address: ClientAddress, _ body: (Network) -> Bool) {
+    public func forEachNetwork<E: Error>(containing address: ClientAddress, _ body: (Network) throws(E) -> Bool) throws(E) {
         var length = address.isIPv4 ? 32 : 128
         while length >= 0 {
-            if contains(length, forIPv4: address.isIPv4), !body(Network(address, prefixLength: length)) { return }
+            if contains(length, forIPv4: address.isIPv4), try !body(Network(address, prefixLength: length)) { return }
             length -= 1
         }
     }

@@ -4,79 +4,132 @@ import Glibc
 import Greylist
 internal import CTinyCDB
 
-/// Maps the cdb at `path` for the length of `body`; nil if the file does not exist. A file tinycdb refuses
-/// (under 2048 bytes), or whose header points past its end (truncated), throws EPROTO. Calls `cdb_init(3)`.
-private func withCDB<T>(atPath path: String, _ body: (inout cdb) throws(Errno) -> T) throws(Errno) -> T? {
-    let fd: CInt
-    do { fd = try openFile(atPath: path, flags: O_RDONLY) } catch where error == .noSuchFile { return nil }
-    defer { try? closeFile(fd) }
-    var database = unsafe cdb()
-    _ = try valueOrErrno { unsafe cdb_init(&database, fd) }
-    defer { unsafe cdb_free(&database) }
-    try unsafe checkCDBHeader(Array(UnsafeRawBufferPointer(start: database.cdb_mem, count: 2048)), fileSize: Int(database.cdb_fsize))
-    return try unsafe body(&database)
-}
+/// Why a cdb could not be read.
+public enum CDBError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A system call failed.
+    case system(Errno)
+    /// A FIFO, device, directory… is at the path: reading it could block, or mean nothing.
+    case notARegularFile
+    /// Not a sound cdb: shorter than its header, or a stored position or length past its end or over the limit.
+    case corrupt
 
-/// Throws EPROTO unless every hash table the header names lies inside the file (a truncated cdb fails this).
-private func checkCDBHeader(_ header: [UInt8], fileSize: Int) throws(Errno) {
-    func word(_ offset: Int) -> Int { header[offset..<offset + 4].reversed().reduce(0) { $0 << 8 | Int($1) } }
-    for slot in 0..<256 {
-        let position = word(8 * slot), slots = word(8 * slot + 4)
-        guard position >= 2048, position <= fileSize, slots <= (fileSize - position) / 8 else { throw Errno.badFormat }
-    }
-}
-
-/// The `count` bytes at `position` of a mapped cdb; EPROTO if they lie outside it. Calls `cdb_get(3)`.
-private func bytes(of database: inout cdb, at position: UInt32, count: UInt32) throws(Errno) -> [UInt8] {
-    guard let data = unsafe cdb_get(&database, count, position) else { throw Errno.badFormat }
-    return unsafe Array(UnsafeRawBufferPointer(start: data, count: Int(count)))
-}
-
-/// Looks up keys in the cdb at `path`: `body` gets a `find` that returns a key's first value, valid only
-/// during the call. nil if the file does not exist; a bad file (under 2048 bytes, or a header pointing
-/// past its end) or a failed read throws. Reads with `pread(2)`, `cdb_seek(3)`, `cdb_bread(3)`: for the few
-/// probes of a connection, a handful of reads cost less than mapping the file.
-public func lookUpCDB<T>(atPath path: String, _ body: (_ find: (_ key: [UInt8]) -> [UInt8]?) -> T) throws(Errno) -> T? {
-    let fd: CInt
-    do { fd = try openFile(atPath: path, flags: O_RDONLY) } catch where error == .noSuchFile { return nil }
-    defer { try? closeFile(fd) }
-    var status = stat()
-    _ = try valueOrErrno { unsafe fstat(fd, &status) }
-    var header = [UInt8](repeating: 0, count: 2048)
-    let count = try valueOrErrno { unsafe header.withUnsafeMutableBytes { unsafe pread(fd, $0.baseAddress, 2048, 0) } }
-    guard count == 2048 else { throw Errno.badFormat }
-    try checkCDBHeader(header, fileSize: Int(status.st_size))
-    var failure: Errno?
-    let result = body { key in
-        var length: UInt32 = 0
-        let found = unsafe key.withUnsafeBytes { unsafe cdb_seek(fd, $0.baseAddress, UInt32($0.count), &length) }
-        var value = [UInt8](repeating: 0, count: Int(length))
-        if found > 0, unsafe value.withUnsafeMutableBytes({ unsafe cdb_bread(fd, $0.baseAddress, CInt($0.count)) }) == 0 { return value }
-        if found != 0 { failure = Errno(rawValue: errno == 0 ? EPROTO : errno) }
-        return nil
-    }
-    if let failure { throw failure }
-    return result
-}
-
-/// Calls `body` with each key and value of the cdb at `path`, in file order; false if there is no file.
-/// Calls `cdb_seqnext(3)`.
-public func forEachCDBRecord(atPath path: String, _ body: (_ key: [UInt8], _ value: [UInt8]) -> Void) throws(Errno) -> Bool {
-    let found: Void? = try unsafe withCDB(atPath: path) { (database) throws(Errno) in
-        var position = UInt32(2048)
-        while try valueOrErrno({ unsafe cdb_seqnext(&position, &database) }) > 0 {
-            body(try unsafe bytes(of: &database, at: database.cdb_kpos, count: database.cdb_klen),
-                 try unsafe bytes(of: &database, at: database.cdb_vpos, count: database.cdb_vlen))
+    public var description: String {
+        switch self {
+        case .system(let error): error.description
+        case .notARegularFile: "not a regular file"
+        case .corrupt: "corrupt or truncated cdb"
         }
     }
-    return found != nil
+
+    init(_ error: Errno) { self = error == .badFormat ? .corrupt : .system(error) }
 }
 
-/// Writes a cdb at `path` atomically: a temp file `path.tmp` made with O_EXCL (never through a symlink),
-/// filled by `body` through `add`, fsync'd, mode 0644, renamed over `path`. If `body` returns false or
-/// anything fails, the temp file is removed and `path` is left as it was. Calls `cdb_make_add(3)`, `rename(2)`.
-public func writeCDB(atPath path: String, _ body: (_ add: (_ key: [UInt8], _ value: ArraySlice<UInt8>) -> Void) -> Bool) throws(FileError) -> Bool {
-    let temporary = path + ".tmp"
+/// Opens the cdb at `path` to read, never blocking (`O_NONBLOCK`: a FIFO or device there must not hang a
+/// connection), and requires a regular file: its descriptor and size, nil if there is no file. Calls `open(2)`, `fstat(2)`.
+private func openCDB(atPath path: String) throws(CDBError) -> (fd: CInt, size: Int)? {
+    let fd: CInt
+    do { fd = try openFile(atPath: path, flags: O_RDONLY | O_NONBLOCK) } catch where error == .noSuchFile { return nil } catch {
+        throw .system(error)
+    }
+    var status = stat()
+    do { _ = try valueOrErrno { unsafe fstat(fd, &status) } } catch { try? closeFile(fd); throw .system(error) }
+    guard status.st_mode & S_IFMT == S_IFREG else { try? closeFile(fd); throw .notARegularFile }
+    return (fd, Int(status.st_size))
+}
+
+/// Looks up keys in the cdb at `path`: `body` gets a `find` that returns a key's first value, valid only during
+/// the call. nil if the file does not exist. A file that is not regular, a header pointing past the end, a value
+/// past the end or longer than `maximumValueLength`, or a failed read throws: nothing larger than the file, or
+/// than that maximum, is ever allocated. Reads with `pread(2)`, `cdb_seek(3)`, `lseek(2)`, `cdb_bread(3)`: for the
+/// few probes of a connection, a handful of reads cost less than mapping the file.
+public func lookUpCDB<T>(atPath path: String, maximumValueLength: Int,
+                         _ body: (_ find: (_ key: [UInt8]) throws(CDBError) -> [UInt8]?) throws(CDBError) -> T) throws(CDBError) -> T? {
+    guard let (fd, size) = try openCDB(atPath: path) else { return nil }
+    defer { try? closeFile(fd) }
+    var header = [UInt8](repeating: 0, count: CDBLayout.headerSize)
+    let count: Int
+    do { count = try valueOrErrno { unsafe header.withUnsafeMutableBytes { unsafe pread(fd, $0.baseAddress, $0.count, 0) } } } catch {
+        throw .system(error)
+    }
+    guard count == header.count, CDBLayout.isSoundHeader(header, fileSize: size) else { throw .corrupt }
+    return try body { (key) throws(CDBError) -> [UInt8]? in
+        var length: UInt32 = 0
+        let found = unsafe key.withUnsafeBytes { unsafe cdb_seek(fd, $0.baseAddress, UInt32($0.count), &length) }
+        if found == 0 { return nil }
+        guard found > 0 else { throw CDBError(Errno(rawValue: errno)) }
+        let position: Int
+        do throws(Errno) { position = Int(try valueOrErrno { lseek(fd, 0, SEEK_CUR) }) } catch { throw .system(error) }
+        guard CDBLayout.isSoundRecord(position: position, length: Int(length), fileSize: size, maximum: maximumValueLength) else {
+            throw .corrupt
+        }
+        var value = [UInt8](repeating: 0, count: Int(length))
+        guard unsafe value.withUnsafeMutableBytes({ unsafe cdb_bread(fd, $0.baseAddress, CInt($0.count)) }) == 0 else {
+            throw CDBError(Errno(rawValue: errno))
+        }
+        return value
+    }
+}
+
+/// Calls `body` with each key and value of the cdb at `path`, in file order; false if there is no file. Opens it
+/// as `lookUpCDB` does; a key or value past the end or longer than `maximumLength` throws. Calls `cdb_seqnext(3)`.
+public func forEachCDBRecord(atPath path: String, maximumLength: Int,
+                             _ body: (_ key: [UInt8], _ value: [UInt8]) -> Void) throws(CDBError) -> Bool {
+    guard let (fd, _) = try openCDB(atPath: path) else { return false }
+    defer { try? closeFile(fd) }
+    var database = unsafe cdb()
+    do { _ = try valueOrErrno { unsafe cdb_init(&database, fd) } } catch { throw CDBError(error) }
+    defer { unsafe cdb_free(&database) }
+    let size = unsafe Int(database.cdb_fsize)
+    let header = unsafe Array(UnsafeRawBufferPointer(start: database.cdb_mem, count: CDBLayout.headerSize))
+    guard CDBLayout.isSoundHeader(header, fileSize: size) else { throw .corrupt }
+    /// The `count` bytes at `position` of the mapped file, checked first. Calls `cdb_get(3)`.
+    func bytes(at position: UInt32, count: UInt32) throws(CDBError) -> [UInt8] {
+        guard CDBLayout.isSoundRecord(position: Int(position), length: Int(count), fileSize: size, maximum: maximumLength),
+              let data = unsafe cdb_get(&database, count, position) else { throw .corrupt }
+        return unsafe Array(UnsafeRawBufferPointer(start: data, count: Int(count)))
+    }
+    var position = UInt32(CDBLayout.headerSize)
+    while true {
+        let more: CInt
+        do { more = try valueOrErrno { unsafe cdb_seqnext(&position, &database) } } catch { throw CDBError(error) }
+        guard more > 0 else { return true }
+        let key = try unsafe bytes(at: database.cdb_kpos, count: database.cdb_klen)
+        body(key, try unsafe bytes(at: database.cdb_vpos, count: database.cdb_vlen))
+    }
+}
+
+/// The temp file of the cdb being written, as a C string made before the file is, for the signal handler.
+nonisolated(unsafe) private var temporaryCDBPath: UnsafeMutablePointer<CChar>? = nil
+
+/// From now on SIGINT, SIGTERM and SIGHUP remove the temp file of a cdb being written, then exit 111. For the
+/// tools that write cdbs; the handler calls only `unlink(2)` and `_exit(2)`. Calls `sigaction(2)`.
+public func removeTemporaryCDBOnTermination() {
+    _ = unsafe temporaryCDBPath  // a global is initialized on first use: here, not in the handler
+    var action = sigaction()
+    unsafe action.__sigaction_handler.sa_handler = { _ in
+        if let path = unsafe temporaryCDBPath { unsafe unlink(path) }
+        _exit(ExitStatus.systemError.rawValue)
+    }
+    unsafe sigfillset(&action.sa_mask)
+    for signal in [SIGINT, SIGTERM, SIGHUP] { unsafe sigaction(signal, &action, nil) }
+}
+
+/// A temp name beside `path` that no other run holds: `path.tmp.PID.RANDOM` (the random part from
+/// `getrandom(2)`), so one left by a killed run never blocks the next.
+public func uniqueTemporaryPath(besides path: String) -> String {
+    path + ".tmp.\(getpid()).\(String(UInt64.random(in: .min ... .max), radix: 16))"
+}
+
+/// Writes a cdb at `path` atomically: a temp file (`temporaryPath`, by default a unique name beside `path`) made
+/// with O_EXCL (never through a symlink), filled by `body` through `add`, fsync'd, mode 0644, renamed over `path`.
+/// If `body` returns false or anything fails (or, with `removeTemporaryCDBOnTermination`, a signal ends the
+/// process), the temp file is removed and `path` is left as it was. Calls `cdb_make_add(3)`, `rename(2)`.
+public func writeCDB(atPath path: String, temporaryPath: String? = nil,
+                     _ body: (_ add: (_ key: [UInt8], _ value: ArraySlice<UInt8>) -> Void) -> Bool) throws(FileError) -> Bool {
+    let temporary = temporaryPath ?? uniqueTemporaryPath(besides: path)
+    let cPath = unsafe strdup(temporary)
+    unsafe temporaryCDBPath = cPath
+    defer { unsafe temporaryCDBPath = nil; unsafe free(cPath) }
     let fd: CInt
     do { fd = try openFile(atPath: temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644) } catch {
         throw FileError(operation: "create", path: temporary, problem: error.description)

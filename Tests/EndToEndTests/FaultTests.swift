@@ -87,7 +87,7 @@ final class Tmpfs {
         #expect(result.errors.hasPrefix("cqgreylist-mkwhitelist: fatal: unable to "), "\(result.errors)")
         #expect(result.errors.contains("No space left on device"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: cdb)) == before)
-        #expect(!FileManager.default.fileExists(atPath: cdb + ".tmp"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fs.path).filter { $0.hasPrefix("w.cdb.tmp") } == [])
     }
 
     @Test func aClientThatVanishesMidReplyEndsTheDialogueWithoutASignal() throws {

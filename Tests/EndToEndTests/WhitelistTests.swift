@@ -1,5 +1,27 @@
 import Foundation
+import Glibc
 import Testing
+
+/// A cdb compiled by tcpserver's own `tcprules` (rules for 192.0.2.7 among others): not a cqgreylist whitelist.
+func tcprulesCDB(in directory: TemporaryDirectory) throws -> String {
+    let rules = directory.path + "/tcp.smtp.cdb"
+    let made = try run("/usr/bin/tcprules", [rules, rules + ".tmp"], input: Data("192.0.2.7:allow,RELAYCLIENT=\"\"\n192.0.2.:allow\n:allow\n".utf8))
+    #expect(made.status == 0, "\(made.errors)")
+    return rules
+}
+
+/// Overwrites the stored data length of the record whose key is `key` (a cdb record is klen, dlen, key, data).
+func patchDataLength(ofKey key: String, in path: String, to length: UInt32) throws {
+    var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+    let keyBytes = Data(key.utf8), klen = withUnsafeBytes(of: UInt32(keyBytes.count).littleEndian) { Data($0) }
+    let offsets: Range<Int> = 2048..<bytes.count - keyBytes.count
+    let found: Int? = offsets.first { (offset: Int) -> Bool in
+        bytes[offset..<offset + keyBytes.count] == keyBytes && bytes[offset - 8..<offset - 4] == klen
+    }
+    let start = try #require(found)
+    bytes.replaceSubrange(start - 4..<start, with: withUnsafeBytes(of: length.littleEndian) { Data($0) })
+    try bytes.write(to: URL(fileURLWithPath: path))
+}
 
 /// cqgreylist-mkwhitelist run as a process, its cdb read by tinycdb's own `cdb` tool and by the wrapper.
 @Suite struct MkWhitelistTests {
@@ -47,7 +69,7 @@ import Testing
 
             """)
         #expect(try Data(contentsOf: URL(fileURLWithPath: cdbPath)) == before)
-        #expect(!FileManager.default.fileExists(atPath: cdbPath + ".tmp"))
+        #expect(directory.files() == ["cqgreylist.cdb", "whitelist.txt"])
         #expect(try mkwhitelist(["--mask-host-bits", "-"], input: "192.0.2.7/24\n").status == 0)
     }
 
@@ -74,9 +96,83 @@ import Testing
         #expect(missing.errors == "cqgreylist-mkwhitelist: fatal: unable to read \(directory.path)/absent.txt: No such file or directory\n")
         let noDirectory = try run(Built.mkwhitelist, ["--cdb", "/nonexistent/w.cdb", "-"])
         #expect(noDirectory.status == 111)
-        #expect(noDirectory.errors == "cqgreylist-mkwhitelist: fatal: unable to create /nonexistent/w.cdb.tmp: No such file or directory\n")
+        #expect(noDirectory.errors.hasPrefix("cqgreylist-mkwhitelist: fatal: unable to create /nonexistent/w.cdb.tmp."))
+        #expect(noDirectory.errors.hasSuffix(": No such file or directory\n"))
         let dump = try mkwhitelist(["--dump"])
         #expect(dump.status == 111 && dump.errors.hasPrefix("cqgreylist-mkwhitelist: fatal: unable to read \(cdbPath): "))
+    }
+
+    @Test func badLinesAreReportedEvenWhereTheCDBCannotBeWritten() throws {
+        let result = try run(Built.mkwhitelist, ["--cdb", "/nonexistent/w.cdb", "-"], input: Data("192.0.2.7\njunk\n".utf8))
+        #expect(result.status == 100)
+        #expect(result.errors == """
+            (stdin):2: not an IP address or network: "junk"
+            cqgreylist-mkwhitelist: fatal: 1 bad line in (stdin); /nonexistent/w.cdb left unchanged
+
+            """)
+    }
+
+    @Test func aFiftyMegabyteLineIsReportedWithoutHoldingIt() throws {
+        let measure = #"/usr/bin/time -f 'maxrss=%M' -o "$D/rss" "$M" --cdb "$D/w.cdb" - 2>"$D/err"; echo "status=$?" >&2; cat "$D/rss" "$D/err" >&2"#
+        let environment = ["M": Built.mkwhitelist, "D": directory.path]
+        let small = try shell("printf '192.0.2.7' | " + measure, environment: environment)
+        let large = try shell("head -c 50000000 /dev/zero | tr '\\0' A | " + measure, environment: environment)
+        #expect(small.errors.hasPrefix("status=0\n"), "\(small.errors)")
+        #expect(large.errors.hasPrefix("status=100\n"), "\(large.errors)")
+        #expect(large.errors.hasSuffix("""
+            (stdin):1: line longer than 1000 bytes
+            cqgreylist-mkwhitelist: fatal: 1 bad line in (stdin); \(directory.path)/w.cdb left unchanged
+
+            """), "\(large.errors)")
+        func kilobytes(_ errors: String) -> Int { Int(errors.split(separator: "maxrss=").last?.prefix { $0.isNumber } ?? "") ?? -1 }
+        #expect(kilobytes(small.errors) > 0)
+        #expect(kilobytes(large.errors) - kilobytes(small.errors) < 8 * 1024, "peak RSS grew with the line: \(small.errors) \(large.errors)")
+    }
+
+    @Test func staleTempFilesDoNotBlockACompile() throws {
+        for stale in [".tmp", ".tmp.4242.deadbeef", ".tmp.x"] {
+            #expect(FileManager.default.createFile(atPath: cdbPath + stale, contents: Data("stale".utf8)))
+        }
+        let result = try mkwhitelist(["-"], input: "192.0.2.7\n")
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(try mkwhitelist(["--check", "192.0.2.7"]).status == 0)
+        #expect(directory.files() == ["cqgreylist.cdb", "cqgreylist.cdb.tmp", "cqgreylist.cdb.tmp.4242.deadbeef", "cqgreylist.cdb.tmp.x"])
+    }
+
+    @Test(arguments: [SIGTERM, SIGINT, SIGHUP])
+    func aCompileWaitingForInputAndTerminatedLeavesNoTempAndTheOldCDB(_ signal: Int32) throws {
+        #expect(try mkwhitelist(["-"], input: "192.0.2.7\n").status == 0)
+        let before = try Data(contentsOf: URL(fileURLWithPath: cdbPath))
+        let fifo = directory.path + "/source"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let pid = try spawn(Built.mkwhitelist, ["--cdb", cdbPath, fifo], environment: [:],
+                            stdin: "/dev/null", stdout: directory.path + "/out", stderr: directory.path + "/err")
+        var writer: Int32 = -1
+        #expect(eventually(within: 10) { writer = open(fifo, O_WRONLY | O_NONBLOCK); return writer >= 0 })  // it reads the pipe
+        defer { if writer >= 0 { close(writer) } }
+        #expect(write(writer, "198.51.100.0/24\n", 16) == 16)  // some input, then silence
+        kill(pid, signal)
+        #expect(waitForExit(pid, limit: 10) == 111)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: cdbPath)) == before)
+        #expect(directory.files() == ["cqgreylist.cdb", "err", "out", "source"])
+    }
+
+    @Test(arguments: [["--check", "192.0.2.7"], ["--dump"]])
+    func checkAndDumpOfAFIFOFailAtOnce(_ arguments: [String]) throws {
+        let fifo = directory.path + "/fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let result = try run(Built.mkwhitelist, ["--cdb", fifo] + arguments, limit: 10)
+        #expect(result.status == 111)
+        #expect(result.errors == "cqgreylist-mkwhitelist: fatal: unable to read \(fifo): not a regular file\n")
+    }
+
+    @Test(arguments: [["--check", "192.0.2.7"], ["--dump"]])
+    func checkAndDumpOfATcprulesCDBSayWhatIsWrong(_ arguments: [String]) throws {
+        let rules = try tcprulesCDB(in: directory)
+        let result = try run(Built.mkwhitelist, ["--cdb", rules] + arguments)
+        #expect(result.status == 111)
+        #expect(result.errors == "cqgreylist-mkwhitelist: fatal: unable to read \(rules): "
+                + "not a cqgreylist whitelist (no prefix-lengths record; made by tcprules or cdb -c?)\n")
     }
 
     @Test func usageErrorsExit100() throws {
@@ -117,6 +213,61 @@ import Testing
         let lines = result.errors.split(separator: "\n")
         #expect(lines.count == 2)
         #expect(lines.first?.hasSuffix(" warning: whitelist ignored: read \(cdb): corrupt or truncated cdb") == true)
+        #expect(lines.last?.hasSuffix("action=greylist reason=new") == true)
+    }
+
+    /// The wrapper's stderr lines for a client at 192.0.2.7 with `cdb` as the whitelist, and its exit status.
+    func wrapperLog(whitelist cdb: String, in scratch: TemporaryDirectory) throws -> (status: Int32, lines: [Substring]) {
+        let result = try run(Built.wrapper, ["/bin/echo", "passed"],
+                             environment: ["TCPREMOTEIP": "192.0.2.7", "CQGREYLIST_DIR": scratch.path, "CQGREYLIST_WHITELIST": cdb], limit: 10)
+        return (result.status, result.errors.split(separator: "\n"))
+    }
+
+    @Test(arguments: [200_000_000, 0xffff_fff0] as [UInt32])
+    func aStoredLengthPastTheEndIsLoggedWithoutAllocatingIt(_ length: UInt32) throws {
+        let scratch = try TemporaryDirectory()
+        let good = scratch.path + "/good.cdb", cdb = scratch.path + "/w.cdb"
+        for path in [good, cdb] {
+            #expect(try run(Built.mkwhitelist, ["--cdb", path, "-"], input: Data("192.0.2.7\n".utf8)).status == 0)
+        }
+        try patchDataLength(ofKey: "192.0.2.7/32", in: cdb, to: length)
+        let measure = #"/usr/bin/time -f 'maxrss=%M' -o "$D/rss" "$W" /bin/echo passed 2>"$D/err"; echo "status=$?" >&2; cat "$D/rss" "$D/err" >&2"#
+        func measured(_ whitelist: String) throws -> Finished {
+            try shell(measure, environment: ["W": Built.wrapper, "D": scratch.path, "TCPREMOTEIP": "192.0.2.7",
+                                             "CQGREYLIST_DIR": scratch.path + "/state", "CQGREYLIST_WHITELIST": whitelist])
+        }
+        try FileManager.default.createDirectory(atPath: scratch.path + "/state", withIntermediateDirectories: false)
+        let baseline = try measured(good), corrupt = try measured(cdb)
+        #expect(baseline.errors.contains("action=pass reason=whitelist 192.0.2.7"), "\(baseline.errors)")
+        #expect(corrupt.errors.hasPrefix("status=0\n"), "\(corrupt.errors)")
+        #expect(corrupt.errors.contains(" warning: whitelist ignored: read \(cdb): corrupt or truncated cdb\n"), "\(corrupt.errors)")
+        #expect(corrupt.errors.hasSuffix("action=greylist reason=new\n"), "\(corrupt.errors)")
+        func kilobytes(_ errors: String) -> Int { Int(errors.split(separator: "maxrss=").last?.prefix { $0.isNumber } ?? "") ?? -1 }
+        #expect(kilobytes(baseline.errors) > 0)
+        #expect(kilobytes(corrupt.errors) - kilobytes(baseline.errors) < 8 * 1024, "\(baseline.errors) \(corrupt.errors)")
+        let dump = try run(Built.mkwhitelist, ["--cdb", cdb, "--dump"])
+        #expect(dump.status == 111 && dump.errors == "cqgreylist-mkwhitelist: fatal: unable to read \(cdb): corrupt or truncated cdb\n")
+    }
+
+    @Test func aFIFOAsTheWhitelistIsLoggedAndIgnoredAtOnce() throws {
+        let scratch = try TemporaryDirectory()
+        let fifo = scratch.path + "/w.cdb"
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let (status, lines) = try wrapperLog(whitelist: fifo, in: scratch)
+        #expect(status == 0)
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasSuffix(" warning: whitelist ignored: read \(fifo): not a regular file") == true, "\(lines)")
+        #expect(lines.last?.hasSuffix("action=greylist reason=new") == true)
+    }
+
+    @Test func aTcprulesCDBAsTheWhitelistIsLoggedAsSuch() throws {
+        let scratch = try TemporaryDirectory()
+        let rules = try tcprulesCDB(in: scratch)
+        let (status, lines) = try wrapperLog(whitelist: rules, in: scratch)
+        #expect(status == 0)
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasSuffix(" warning: whitelist ignored: read \(rules): "
+                                       + "not a cqgreylist whitelist (no prefix-lengths record; made by tcprules or cdb -c?)") == true, "\(lines)")
         #expect(lines.last?.hasSuffix("action=greylist reason=new") == true)
     }
 

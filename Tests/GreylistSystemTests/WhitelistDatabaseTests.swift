@@ -3,26 +3,38 @@ import Greylist
 @testable import GreylistSystem
 import Testing
 
-/// Compiles `lines` into a cdb at `path` the way cqgreylist-mkwhitelist does.
+/// Compiles `lines` into a cdb at `path` with the library's compiler, as cqgreylist-mkwhitelist does.
 func compile(_ lines: [String], to path: String) throws -> Bool {
-    try writeCDB(atPath: path) { add in
-        var lengths = PrefixLengths()
-        for line in lines {
-            var networks: [Network] = []
-            guard let entry = try? Whitelist.parseLine(Array(line.utf8)[...], { networks.append($0) }) else { continue }
-            for network in networks {
-                add(Array(network.key.utf8), entry)
-                lengths.insert(network)
-            }
-        }
-        add(Whitelist.prefixLengthsKey, lengths.bytes[...])
-        return true
+    _ = try WhitelistDatabase(path: path).compile(from: .text(Array(lines.map { $0 + "\n" }.joined().utf8)))
+    return true
+}
+
+/// Overwrites the stored data length of the record whose key is `key` (a cdb record is klen, dlen, key, data).
+func patchDataLength(ofKey key: String, in path: String, to length: UInt32) throws {
+    var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+    let keyBytes = Data(key.utf8), klen = withUnsafeBytes(of: UInt32(keyBytes.count).littleEndian) { Data($0) }
+    let offsets: Range<Int> = 2048..<bytes.count - keyBytes.count
+    let found: Int? = offsets.first { (offset: Int) -> Bool in
+        bytes[offset..<offset + keyBytes.count] == keyBytes && bytes[offset - 8..<offset - 4] == klen
     }
+    let start = try #require(found)
+    bytes.replaceSubrange(start - 4..<start, with: withUnsafeBytes(of: length.littleEndian) { Data($0) })
+    try bytes.write(to: URL(fileURLWithPath: path))
+}
+
+/// The names in a directory, sorted.
+func names(in directory: TemporaryDirectory) throws -> [String] {
+    try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
 }
 
 struct BoundaryCase: CustomTestStringConvertible, Sendable {
     let entry: String, inside: [String], outside: [String]
     var testDescription: String { entry }
+}
+
+struct CorruptLengthCase: CustomTestStringConvertible, Sendable {
+    let key: String, length: UInt32
+    var testDescription: String { "data length of \(key) claims \(length) bytes" }
 }
 
 @Suite struct WhitelistDatabaseTests {
@@ -75,11 +87,49 @@ struct BoundaryCase: CustomTestStringConvertible, Sendable {
         #expect(throws: FileError.self) { try WhitelistDatabase(path: garbage).entry(matching: address) }
     }
 
-    @Test func aCDBWithoutThePrefixIndexMatchesNothing() throws {
+    static let corruptLengths: [CorruptLengthCase] = [
+        .init(key: "10.0.5.0/24", length: UInt32(Whitelist.maximumLineLength + 1)),  // inside the file, over the limit
+        .init(key: "10.0.5.0/24", length: 200_000_000),
+        .init(key: "10.0.5.0/24", length: UInt32.max),
+        .init(key: "prefix-lengths", length: 4_000_000_000),
+    ]
+
+    @Test(arguments: corruptLengths)
+    func aStoredLengthPastTheFileOrTheLimitThrowsWithoutAllocatingIt(_ row: CorruptLengthCase) throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/w.cdb"
+        #expect(try compile((0..<300).map { "10.\($0 / 256).\($0 % 256).0/24" }, to: path))
+        try patchDataLength(ofKey: row.key, in: path, to: row.length)
+        let corrupt = FileError(operation: "read", path: path, problem: "corrupt or truncated cdb")
+        #expect(throws: corrupt) { try WhitelistDatabase(path: path).entry(matching: ClientAddress("10.0.5.9")!) }
+        #expect(throws: FileError.self) { try WhitelistDatabase(path: path).forEachNetwork { _, _ in } }
+    }
+
+    @Test(arguments: ["directory", "/dev/null", "fifo"])
+    func aPathThatIsNotARegularFileThrowsWithoutBlocking(_ kind: String) throws {
+        let directory = try TemporaryDirectory()
+        let path = kind.hasPrefix("/") ? kind : directory.path + "/" + kind
+        if kind == "directory" { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false) }
+        var writer: CInt = -1
+        if kind == "fifo" {
+            #expect(mkfifo(path, 0o644) == 0)
+            writer = open(path, O_RDWR)  // a writer, so that even a blocking open would return
+        }
+        defer { if writer >= 0 { close(writer) } }
+        let expected = FileError(operation: "read", path: path, problem: "not a regular file")
+        #expect(throws: expected) { try WhitelistDatabase(path: path).entry(matching: ClientAddress("192.0.2.7")!) }
+        #expect(throws: expected) { try WhitelistDatabase(path: path).forEachNetwork { _, _ in } }
+    }
+
+    @Test func aCDBWithoutThePrefixIndexIsNotAWhitelist() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path + "/plain.cdb"
         #expect(try writeCDB(atPath: path) { add in add(Array("192.0.2.7/32".utf8), Array("x".utf8)[...]); return true })
-        #expect(try WhitelistDatabase(path: path).entry(matching: ClientAddress("192.0.2.7")!) == nil)
+        let expected = FileError(operation: "read", path: path,
+                                 problem: "not a cqgreylist whitelist (no prefix-lengths record; made by tcprules or cdb -c?)")
+        #expect(throws: expected) { try WhitelistDatabase(path: path).entry(matching: ClientAddress("192.0.2.7")!) }
+        #expect(throws: expected) { try WhitelistDatabase(path: path).entry(matching: ClientAddress("198.51.100.1")!) }
+        #expect(throws: expected) { try WhitelistDatabase(path: path).forEachNetwork { _, _ in } }
     }
 
     @Test func anAbortedWriteLeavesTheOldFileAndNoTemp() throws {
@@ -89,17 +139,79 @@ struct BoundaryCase: CustomTestStringConvertible, Sendable {
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(try !writeCDB(atPath: path) { add in add(Array("k".utf8), Array("v".utf8)[...]); return false })
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
-        #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
+        #expect(try names(in: directory) == ["w.cdb"])
         #expect(try permissions(path) == 0o644)
+    }
+
+    @Test func eachWriteHasATempNameOfItsOwn() throws {
+        let first = uniqueTemporaryPath(besides: "/x/w.cdb"), second = uniqueTemporaryPath(besides: "/x/w.cdb")
+        #expect(first.hasPrefix("/x/w.cdb.tmp.\(getpid()).") && second.hasPrefix("/x/w.cdb.tmp.\(getpid())."))
+        #expect(first != second)
+    }
+
+    @Test func staleTempFilesDoNotBlockAWrite() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/w.cdb"
+        for stale in [".tmp", ".tmp.1.0", ".tmp.\(getpid())"] { _ = FileManager.default.createFile(atPath: path + stale, contents: Data("old".utf8)) }
+        #expect(try compile(["192.0.2.7"], to: path))
+        #expect(try WhitelistDatabase(path: path).entry(matching: ClientAddress("192.0.2.7")!) == "192.0.2.7")
+        #expect(try names(in: directory) == ["w.cdb", "w.cdb.tmp", "w.cdb.tmp.1.0", "w.cdb.tmp.\(getpid())"])
     }
 
     @Test func aSymlinkAtTheTempPathIsNotFollowed() throws {
         let directory = try TemporaryDirectory()
-        let path = directory.path + "/w.cdb", victim = directory.path + "/victim"
-        FileManager.default.createFile(atPath: victim, contents: Data("keep".utf8))
-        try FileManager.default.createSymbolicLink(atPath: path + ".tmp", withDestinationPath: victim)
-        #expect(throws: FileError(operation: "create", path: path + ".tmp", problem: "File exists")) { try compile(["192.0.2.7"], to: path) }
+        let path = directory.path + "/w.cdb", victim = directory.path + "/victim", temporary = path + ".tmp.planted"
+        _ = FileManager.default.createFile(atPath: victim, contents: Data("keep".utf8))
+        try FileManager.default.createSymbolicLink(atPath: temporary, withDestinationPath: victim)
+        #expect(throws: FileError(operation: "create", path: temporary, problem: "File exists")) {
+            try WhitelistDatabase(path: path).write(temporaryPath: temporary) { _ in true }
+        }
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep")
         #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    @Test func aTerminatingSignalDuringAWriteRemovesTheTempAndExits111() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/w.cdb"
+        #expect(try compile(["192.0.2.7"], to: path))
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        await #expect(processExitsWith: .exitCode(111)) { [path = path as String] in
+            removeTemporaryCDBOnTermination()
+            _ = try? writeCDB(atPath: path) { add in
+                add(Array("k".utf8), Array("v".utf8)[...])
+                kill(getpid(), SIGTERM)
+                return true
+            }
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        #expect(try names(in: directory) == ["w.cdb"])
+    }
+}
+
+/// The compiler's two passes: check every line, then write.
+@Suite struct WhitelistCompileTests {
+    @Test func badLinesAreReportedBeforeAnyFileIsMade() throws {
+        let source = WhitelistSource.text(Array("192.0.2.7\njunk\n\(String(repeating: "1", count: 5000))\n10.".utf8))
+        #expect {
+            try WhitelistDatabase(path: "/nonexistent/w.cdb").compile(from: source)
+        } throws: { error in
+            guard case .badLines(let errors, let count) = error as? WhitelistCompileError else { return false }
+            return count == 2 && errors == ["(text):2: not an IP address or network: \"junk\"", "(text):3: line longer than 1000 bytes"]
+        }
+    }
+
+    @Test func aSourceThatCannotBeReadAgainIsKeptInMemoryForTheSecondPass() throws {
+        let directory = try TemporaryDirectory()
+        let fifo = directory.path + "/source", path = directory.path + "/w.cdb"
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let writer = Thread {
+            let text = "# comment\n192.0.2.7\n\n2001:db8::/32\r\n10.".data(using: .utf8)!
+            if let handle = FileHandle(forWritingAtPath: fifo) { handle.write(text); try? handle.close() }
+        }
+        writer.start()
+        let compilation = try WhitelistDatabase(path: path).compile(from: .file(fifo), verbose: true)
+        #expect(compilation.entries == 3 && compilation.networks == 3)
+        #expect(try WhitelistDatabase(path: path).entry(matching: ClientAddress("10.9.9.9")!) == "10.")
+        #expect(try WhitelistDatabase(path: path).entry(matching: ClientAddress("2001:db8::5")!) == "2001:db8::/32")
     }
 }

@@ -131,3 +131,70 @@ func parse(_ line: String, masking: Bool = false) throws(WhitelistError) -> (key
         #expect(probed == ["2001:db8::/32"])
     }
 }
+
+struct SplitCase: CustomTestStringConvertible, Sendable {
+    let name: String, chunks: [String], lines: [String]
+    var testDescription: String { name }
+}
+
+@Suite struct LineSplitterTests {
+    static let long = String(repeating: "x", count: 1500)
+    static let cases: [SplitCase] = [
+        .init(name: "lines across chunks", chunks: ["a\nb", "c\n", "\nd"], lines: ["1 a", "2 bc", "3 ", "4 d"]),
+        .init(name: "CR kept, empty input", chunks: ["a\r\n", ""], lines: ["1 a\r"]),
+        .init(name: "line of exactly the limit", chunks: [String(repeating: "y", count: 1000) + "\n"], lines: ["1 " + String(repeating: "y", count: 1000)]),
+        .init(name: "overlong line in one chunk is cut to limit + 1", chunks: [long + "\nz\n"], lines: ["1 " + String(long.prefix(1001)), "2 z"]),
+        .init(name: "overlong line across chunks is cut to limit + 1", chunks: [String(long.prefix(700)), String(long.dropFirst(700)), "\nz"],
+              lines: ["1 " + String(long.prefix(1001)), "2 z"]),
+        .init(name: "overlong last line without LF", chunks: [long, long], lines: ["1 " + String(long.prefix(1001))]),
+    ]
+
+    @Test(arguments: cases)
+    func splitsIntoBoundedLines(_ row: SplitCase) {
+        var splitter = LineSplitter()
+        var lines: [String] = []
+        let body = { (line: ArraySlice<UInt8>, number: Int) in lines.append("\(number) " + String(decoding: line, as: UTF8.self)) }
+        for chunk in row.chunks { splitter.split(Array(chunk.utf8)[...], body) }
+        splitter.finish(body)
+        #expect(lines == row.lines)
+    }
+
+    @Test func anOverlongLineIsAnErrorAndTheNextLineCounts() {
+        var compilation = WhitelistCompilation(source: "w")
+        var splitter = LineSplitter()
+        splitter.split(Array((Self.long + Self.long + "\n192.0.2.7\n").utf8)[...]) { compilation.add($0, number: $1) }
+        #expect(compilation.errors == ["w:1: line longer than 1000 bytes"] && compilation.entries == 1)
+    }
+}
+
+struct HeaderCase: CustomTestStringConvertible, Sendable {
+    let name: String, slot: Int, position: Int, slots: Int, fileSize: Int, sound: Bool
+    var testDescription: String { name }
+}
+
+@Suite struct CDBLayoutTests {
+    static let cases: [HeaderCase] = [
+        .init(name: "tables at the end of the file", slot: 7, position: 4096, slots: 0, fileSize: 4096, sound: true),
+        .init(name: "a table ending at the end", slot: 7, position: 4000, slots: 12, fileSize: 4096, sound: true),
+        .init(name: "a table one slot past the end", slot: 7, position: 4000, slots: 13, fileSize: 4096, sound: false),
+        .init(name: "a table inside the header", slot: 0, position: 2047, slots: 0, fileSize: 4096, sound: false),
+        .init(name: "a table past the end", slot: 255, position: 4097, slots: 0, fileSize: 4096, sound: false),
+        .init(name: "a slot count of 2^32 - 1", slot: 3, position: 4096, slots: 0xffff_ffff, fileSize: 4096, sound: false),
+    ]
+
+    @Test(arguments: cases)
+    func headerTablesMustLieInsideTheFile(_ row: HeaderCase) {
+        var header: [UInt8] = []
+        for slot in 0..<256 {
+            let (position, slots) = slot == row.slot ? (row.position, row.slots) : (4096, 0)
+            for word in [position, slots] { header += (0..<4).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }
+        }
+        #expect(CDBLayout.isSoundHeader(header, fileSize: row.fileSize) == row.sound)
+    }
+
+    @Test(arguments: [(2048, 10, 2058, 1000, true), (2048, 11, 2058, 1000, false), (2048, 1001, 10_000, 1000, false),
+                      (2048, 4_294_967_295, 10_000, 1000, false), (10_001, 0, 10_000, 1000, false)])
+    func aRecordMustLieInsideTheFileAndUnderTheLimit(_ position: Int, _ length: Int, _ fileSize: Int, _ maximum: Int, _ sound: Bool) {
+        #expect(CDBLayout.isSoundRecord(position: position, length: length, fileSize: fileSize, maximum: maximum) == sound)
+    }
+}

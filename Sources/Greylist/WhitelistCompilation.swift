@@ -1,0 +1,106 @@
+/// Splits text into numbered lines without their LF, holding at most `limit + 1` bytes of a line: a longer
+/// line is cut there (so it still reads as too long) and the rest of it is skipped, whatever its length.
+public struct LineSplitter: Sendable {
+    /// The longest line passed on whole.
+    public let limit: Int
+    private var partial: [UInt8] = []
+    private var number = 0
+
+    /// A splitter for lines of at most `limit` bytes.
+    public init(limit: Int = Whitelist.maximumLineLength) { self.limit = limit }
+
+    /// Calls `body` with each line that ends in `chunk`, keeping the start of an unfinished one for the next chunk.
+    public mutating func split(_ chunk: ArraySlice<UInt8>, _ body: (_ line: ArraySlice<UInt8>, _ number: Int) -> Void) {
+        var start = chunk.startIndex
+        while let newline = chunk[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            number += 1
+            if partial.isEmpty {
+                body(chunk[start..<min(newline, start + limit + 1)], number)
+            } else {
+                keep(chunk[start..<newline])
+                body(partial[...], number)
+                partial.removeAll(keepingCapacity: true)
+            }
+            start = newline + 1
+        }
+        keep(chunk[start...])
+    }
+
+    /// Calls `body` with the last line, if the text did not end with a LF.
+    public mutating func finish(_ body: (_ line: ArraySlice<UInt8>, _ number: Int) -> Void) {
+        guard !partial.isEmpty else { return }
+        number += 1
+        body(partial[...], number)
+        partial.removeAll()
+    }
+
+    private mutating func keep(_ bytes: ArraySlice<UInt8>) {
+        partial += bytes.prefix(max(0, limit + 1 - partial.count))
+    }
+}
+
+/// One pass over a whitelist's lines: what each good line means, every bad line as `source:line: reason`
+/// (the first `errorLimit` kept), the counts, and with `verbose` duplicate and covered entries.
+public struct WhitelistCompilation: Sendable {
+    /// At most this many bad lines are kept.
+    public static let errorLimit = 100
+    /// The source's name in messages: a path, or `(stdin)`.
+    public let source: String
+    /// Whether host bits set in a CIDR entry are cleared rather than an error.
+    public let maskingHostBits: Bool
+    /// Whether duplicate and covered entries are collected.
+    public let verbose: Bool
+    /// The first `errorLimit` bad lines, as `source:line: reason`.
+    public private(set) var errors: [String] = []
+    /// How many lines were bad.
+    public private(set) var errorCount = 0
+    /// How many lines held an entry, and how many networks they meant.
+    public private(set) var entries = 0, networks = 0
+    private var seen: [Network: (line: Int, entry: String)] = [:]
+    private var duplicates: [String] = []
+
+    /// An empty pass over `source`.
+    public init(source: String, maskingHostBits: Bool = false, verbose: Bool = false) {
+        (self.source, self.maskingHostBits, self.verbose) = (source, maskingHostBits, verbose)
+    }
+
+    /// Parses line `number`, calling `network` with each network it means and its entry; a bad line is recorded.
+    public mutating func add(_ line: ArraySlice<UInt8>, number: Int,
+                             _ network: (_ network: Network, _ entry: ArraySlice<UInt8>) -> Void = { _, _ in }) {
+        do throws(WhitelistError) {
+            guard let entry = try Whitelist.entry(in: line) else { return }
+            try Whitelist.parseEntry(entry, maskingHostBits: maskingHostBits) { found in
+                networks += 1
+                network(found, entry)
+                if verbose { note(found, entry: entry, line: number) }
+            }
+            entries += 1
+        } catch {
+            errorCount += 1
+            if errors.count < Self.errorLimit { errors.append("\(source):\(number): \(error.reason)") }
+        }
+    }
+
+    /// With `verbose`: each duplicate entry, then each entry covered by a shorter prefix, as `source:line: …`.
+    public var findings: [String] {
+        var lines = duplicates
+        for (network, origin) in seen.sorted(by: { $0.value.line < $1.value.line }) {
+            for length in stride(from: network.prefixLength - 1, through: 0, by: -1) {
+                if let cover = seen[Network(network.address, prefixLength: length)] {
+                    lines.append("\(source):\(origin.line): \(origin.entry) is covered by \(cover.entry) (line \(cover.line))")
+                    break
+                }
+            }
+        }
+        return lines
+    }
+
+    private mutating func note(_ network: Network, entry: ArraySlice<UInt8>, line: Int) {
+        let text = String(decoding: entry, as: UTF8.self)
+        if let first = seen[network] {
+            duplicates.append("\(source):\(line): \(text) duplicates \(first.entry) (line \(first.line))")
+        } else {
+            seen[network] = (line, text)
+        }
+    }
+}

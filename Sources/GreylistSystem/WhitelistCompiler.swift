@@ -1,0 +1,99 @@
+import Greylist
+
+/// Where a plaintext whitelist comes from.
+public enum WhitelistSource: Sendable {
+    /// A file (or named pipe) at a path.
+    case file(String)
+    /// Standard input.
+    case standardInput
+    /// Text already in memory.
+    case text([UInt8])
+
+    /// The name in messages: the path, `(stdin)` or `(text)`.
+    public var name: String {
+        switch self {
+        case .file(let path): path
+        case .standardInput: "(stdin)"
+        case .text: "(text)"
+        }
+    }
+
+    /// Calls `body` with each line (at most `Whitelist.maximumLineLength + 1` bytes of it) and its number.
+    /// Blocks while a pipe has no input: that is how pipes are read. Calls `read(2)`.
+    func forEachLine(_ body: (_ line: ArraySlice<UInt8>, _ number: Int) -> Void) throws(FileError) {
+        var lines = LineSplitter()
+        switch self {
+        case .text(let bytes):
+            lines.split(bytes[...], body)
+        case .file, .standardInput:
+            let path: String?
+            if case .file(let file) = self { path = file } else { path = nil }
+            do { try forEachChunk(ofFileAt: path) { lines.split($0, body) } } catch {
+                throw FileError(operation: "read", path: name, problem: error.description)
+            }
+        }
+        lines.finish(body)
+    }
+
+    /// Whether the source can be read a second time: text, or a regular file (not a symlink, which might lead
+    /// to a pipe, nor a pipe, whose second open would wait for a new writer).
+    var isRereadable: Bool {
+        switch self {
+        case .text: true
+        case .standardInput: false
+        case .file(let path): ((try? fileStatus(atPath: path)) ?? nil)?.isRegularFile ?? false
+        }
+    }
+}
+
+/// Why a whitelist was not compiled; the old cdb is left as it was.
+public enum WhitelistCompileError: Error, Sendable {
+    /// Lines that are not entries: the first `WhitelistCompilation.errorLimit` as `source:line: reason`, and how many in all.
+    case badLines([String], count: Int)
+    /// The source could not be read, or the cdb not written.
+    case system(FileError)
+}
+
+extension WhitelistDatabase {
+    /// Compiles the plaintext whitelist from `source` into this cdb: first every line is checked, before any
+    /// file is made (so bad lines are reported even where the cdb cannot be written); then the lines are read
+    /// again (from memory, for a source that cannot be re-read) and written atomically. The result is the
+    /// writing pass, with its counts and (if `verbose`) findings.
+    public func compile(from source: WhitelistSource, maskingHostBits: Bool = false,
+                        verbose: Bool = false) throws(WhitelistCompileError) -> WhitelistCompilation {
+        var check = WhitelistCompilation(source: source.name, maskingHostBits: maskingHostBits)
+        let rereadable = source.isRereadable
+        var kept: [UInt8] = []
+        do {
+            try source.forEachLine { line, number in
+                check.add(line, number: number)
+                if !rereadable && check.errorCount == 0 {
+                    kept += line
+                    kept.append(UInt8(ascii: "\n"))
+                }
+            }
+        } catch {
+            throw .system(error)
+        }
+        guard check.errorCount == 0 else { throw .badLines(check.errors, count: check.errorCount) }
+        let again = rereadable ? source : .text(kept)
+        kept = []
+        var compilation = WhitelistCompilation(source: source.name, maskingHostBits: maskingHostBits, verbose: verbose)
+        var readFailure: FileError?
+        let written: Bool
+        do throws(FileError) {
+            written = try write { add in
+                do throws(FileError) { try again.forEachLine { line, number in compilation.add(line, number: number, add) } } catch {
+                    readFailure = error
+                    return false
+                }
+                return compilation.errorCount == 0
+            }
+        } catch {
+            throw .system(error)
+        }
+        if let readFailure { throw .system(readFailure) }
+        guard written else { throw .badLines(compilation.errors, count: compilation.errorCount) }
+        return compilation
+    }
+}
