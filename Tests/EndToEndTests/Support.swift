@@ -2,10 +2,12 @@ import Foundation
 import Glibc
 import Testing
 
-/// The built executables, found beside this test binary (no test target depends on an executable target).
+/// The executables under test: the release binaries that ship, in `$CQGREYLIST_BUILT` (tools/test sets it to
+/// what tools/setup built), else those beside this test binary (no test target depends on an executable target).
 enum Built {
-    static let directory = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "")
-        .deletingLastPathComponent().path
+    static let directory = ProcessInfo.processInfo.environment["CQGREYLIST_BUILT"]
+        ?? URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "")
+            .deletingLastPathComponent().path
     static func path(_ name: String) -> String { directory + "/" + name }
     static let wrapper = path("cqgreylist")
     static let mkwhitelist = path("cqgreylist-mkwhitelist")
@@ -17,6 +19,10 @@ enum Built {
     /// The stand-in qmail-smtpd, from the source tree.
     static let standIn = source("tools/stand-in-smtpd")
 }
+
+/// Whether the tests run as root: mounts, other users, network namespaces and Postfix need it. Tests that do
+/// are skipped otherwise, and the run says so.
+let runningAsRoot = getuid() == 0
 
 /// A fresh directory under the system's temporary directory, removed when the value goes away.
 final class TemporaryDirectory: @unchecked Sendable {

@@ -67,8 +67,8 @@ import Testing
         #expect(records == ["127.0.0.4", "127.0.0.5"])
     }
 
-    @Test func asTheQmailUserRecordsGetPrivateModesWhateverTheUmask() throws {
-        guard getuid() == 0 else { return }   // tcpserver -u/-g needs root, as on a mail server
+    @Test(.enabled(if: runningAsRoot, "tcpserver -u/-g needs root, as on a mail server"))
+    func asTheQmailUserRecordsGetPrivateModesWhateverTheUmask() throws {
         let nobody = (uid: 65534, gid: 65534)
         let owned = scratch.path + "/owned"
         try FileManager.default.createDirectory(atPath: owned, withIntermediateDirectories: false)

@@ -15,15 +15,19 @@ import Testing
         #expect(first.errors.hasSuffix(" ip=192.0.2.7 key=192.0.2.7 action=greylist reason=new\n"))
         #expect(state.files() == ["192/192.0.2.7"])
 
+        // A second may tick between ageing a record and the wrapper's decision on a loaded machine.
         let early = try run(Built.wrapper, ["/bin/echo", "passed"], environment: environment, input: Self.session)
-        #expect(early.output.contains("451 ") && early.errors.contains("action=greylist age=0 reason=early"))
+        #expect(early.output.contains("451 "))
+        #expect(early.errors.contains("action=greylist age=0 reason=early") || early.errors.contains("action=greylist age=1 reason=early"))
 
         try age(state.path + "/192/192.0.2.7", by: 301)
         let retried = try run(Built.wrapper, ["/bin/echo", "passed"], environment: environment)
-        #expect(retried.output == "passed\n" && retried.errors.contains("action=pass age=301 reason=retried"))
+        #expect(retried.output == "passed\n")
+        #expect(retried.errors.contains("action=pass age=301 reason=retried") || retried.errors.contains("action=pass age=302 reason=retried"))
 
         let known = try run(Built.wrapper, ["/bin/echo", "passed"], environment: environment)
-        #expect(known.output == "passed\n" && known.errors.contains("action=pass age=0 reason=known"))
+        #expect(known.output == "passed\n")
+        #expect(known.errors.contains("action=pass age=0 reason=known") || known.errors.contains("action=pass age=1 reason=known"))
         #expect(known.errors.filter { $0 == "\n" }.count == 1)
     }
 
