@@ -67,12 +67,18 @@ import Testing
 
     /// Only the connection that made the record logs `new`: the others found it made and say `early`.
     @Test func ofSimultaneousFirstConnectionsOnlyTheOneThatMadeTheRecordLogsNew() throws {
-        let result = try shell(#"for i in $(seq 100); do "$W" /bin/true </dev/null & done; wait"#, environment: environment, limit: 60)
+        // flock(1) holds them all at one barrier, then lets them go at once.
+        let burst = #"""
+            exec 9>"$D/barrier"; flock -x 9
+            for i in $(seq 100); do flock -s "$D/barrier" "$W" /bin/true </dev/null & done
+            sleep 1; flock -u 9; wait
+            """#
+        let result = try shell(burst, environment: environment.merging(["D": state.path]) { $1 }, limit: 60)
         let lines = result.errors.split(separator: "\n")
         #expect(lines.count == 100)
         #expect(lines.filter { $0.hasSuffix(" action=greylist reason=new") }.count == 1)
         #expect(lines.filter { $0.hasSuffix(" action=greylist age=0 reason=early") }.count == 99)
-        #expect(state.files() == ["192/192.0.2.7"])
+        #expect(state.files() == ["192/192.0.2.7", "barrier"])
     }
 
     @Test(arguments: [

@@ -84,6 +84,30 @@ func permissions(_ path: String) throws -> Int {
         #expect(try FileManager.default.attributesOfItem(atPath: target)[.size] as? Int == 0)
     }
 
+    /// A FIFO that takes a record's place between the read and the write: opened without waiting, refused.
+    @Test func writingToAFIFOAtTheRecordPathFailsAtOnce() throws {
+        let temporary = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: temporary.path + "/192", withIntermediateDirectories: false)
+        #expect(mkfifo(temporary.path + "/192/192.0.2.7", 0o600) == 0)
+        let store = RecordDirectory(path: temporary.path)
+        let file = temporary.path + "/192/192.0.2.7"
+        #expect(throws: FileError(operation: "write", path: file, problem: "No such device or address")) { try store.apply(.markPassed, to: key) }
+        #expect(throws: FileError(operation: "truncate", path: file, problem: "No such device or address")) { try store.apply(.restart, to: key) }
+        // With a reader on the FIFO the open succeeds, and the file is found not to be a regular one.
+        let reader = open(file, O_RDONLY | O_NONBLOCK)
+        defer { close(reader) }
+        #expect(throws: FileError(operation: "write", path: file, problem: "not a regular file")) { try store.apply(.markPassed, to: key) }
+    }
+
+    @Test func aSymlinkedFirstLevelDirectoryIsNotFollowed() throws {
+        let temporary = try TemporaryDirectory(), elsewhere = try TemporaryDirectory()
+        try FileManager.default.createSymbolicLink(atPath: temporary.path + "/192", withDestinationPath: elsewhere.path)
+        let store = RecordDirectory(path: temporary.path)
+        #expect(throws: FileError(operation: "open", path: temporary.path + "/192", problem: "Not a directory")) { try store.record(for: key) }
+        #expect(throws: FileError(operation: "open", path: temporary.path + "/192", problem: "Not a directory")) { try store.apply(.create, to: key) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path).isEmpty)
+    }
+
     @Test func aMissingStateDirectoryIsAnErrorNamingThePath() throws {
         let store = RecordDirectory(path: "/nonexistent/cqgreylist")
         #expect(throws: FileError(operation: "mkdir", path: "/nonexistent/cqgreylist/192", problem: "No such file or directory")) {
