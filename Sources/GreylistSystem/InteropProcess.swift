@@ -103,8 +103,12 @@ public func writeAllWithoutSIGPIPE(_ text: String, to fd: CInt) throws(Errno) {
 
 /// A timer that kills this process (SIGKILL, which no wait in the kernel can hold off but an uninterruptible
 /// one) unless cancelled first; exec cancels it too.
-@safe public struct KillTimer {
-    private var timer: timer_t?
+///
+/// The timer's id is kept as its bits: glibc's `timer_t` for a process's first timer is id 0, a null pointer, and
+/// must be deleted all the same. That also makes it immutable and `Sendable`, so that main.swift can hold it in a
+/// global `let` (Embedded Swift has no main actor to isolate a global `var`).
+public struct KillTimer: Sendable {
+    private let timerBits: UInt?
 
     /// Arms the timer to fire `seconds` from now; a timer that cannot be made is no timer. Calls `timer_create(2)`,
     /// `timer_settime(2)`.
@@ -113,15 +117,14 @@ public func writeAllWithoutSIGPIPE(_ text: String, to fd: CInt) throws(Errno) {
         unsafe event.sigev_notify = CInt(SIGEV_SIGNAL)
         unsafe event.sigev_signo = SIGKILL
         var timer: timer_t?
-        guard unsafe timer_create(CLOCK_MONOTONIC, &event, &timer) == 0 else { return }
+        guard unsafe timer_create(CLOCK_MONOTONIC, &event, &timer) == 0 else { timerBits = nil; return }
         var due = itimerspec(it_interval: timespec(), it_value: timespec(tv_sec: Int(seconds), tv_nsec: 0))
         unsafe timer_settime(timer, 0, &due, nil)
-        unsafe self.timer = timer
+        timerBits = UInt(bitPattern: timer)
     }
 
-    /// Disarms and deletes the timer. Calls `timer_delete(2)`.
-    public mutating func cancel() {
-        if let timer = unsafe timer { unsafe timer_delete(timer) }
-        unsafe timer = nil
+    /// Disarms and deletes the timer; call it once. Calls `timer_delete(2)`.
+    public func cancel() {
+        if let timerBits { unsafe timer_delete(timer_t(bitPattern: timerBits)) }
     }
 }

@@ -16,7 +16,7 @@ if arguments.wantsHelp {
     exit(.ok)
 }
 
-var deadline = KillTimer(seconds: decisionDeadline)   // exec cancels it
+let deadline = KillTimer(seconds: decisionDeadline)   // exec cancels it
 let environment = Environment(lookup: environmentValue)
 let settings = Settings(options: arguments.options, environment: environment)
 let verdict = Greylister(settings: settings).run(environment: environment, now: currentTime())
