@@ -14,7 +14,9 @@ public struct Environment: Sendable, ExpressibleByDictionaryLiteral {
 
     /// An environment holding exactly these variables.
     public init(dictionaryLiteral variables: (String, String)...) {
-        self.init(Dictionary(variables) { _, last in last })
+        var dictionary: [String: String] = [:]   // not Dictionary(_:uniquingKeysWith:), which casts dynamically
+        for (name, value) in variables { dictionary[name] = value }   // the last one wins
+        self.init(dictionary)
     }
 
     /// The value of the variable `name`, nil if unset.

@@ -47,6 +47,8 @@ public enum LogLine {
 
     /// `text` escaped and in double quotes, for values in warnings.
     public static func quoted(_ text: String) -> String {
-        "\"" + escaped(text, keepingSpaces: true).replacing("\"", with: "\\x22") + "\""
+        var result = "\""
+        for character in escaped(text, keepingSpaces: true) { result += character == "\"" ? "\\x22" : String(character) }
+        return result + "\""
     }
 }
