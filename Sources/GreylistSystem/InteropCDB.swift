@@ -1,6 +1,6 @@
 // tinycdb: the bounded lookup the wrapper makes, the sequential dump, the atomic writer.
 // The Interop*.swift files are the only ones that touch pointers.
-import Glibc
+import CSystem
 import Greylist
 internal import CTinyCDB
 
@@ -33,7 +33,7 @@ private func openCDB(atPath path: String) throws(CDBError) -> (fd: CInt, size: I
     }
     var status = stat()
     do { _ = try valueOrErrno { unsafe fstat(fd, &status) } } catch { try? closeFile(fd); throw .system(error) }
-    guard status.st_mode & S_IFMT == S_IFREG else { try? closeFile(fd); throw .notARegularFile }
+    guard status.st_mode & mode_t(S_IFMT) == mode_t(S_IFREG) else { try? closeFile(fd); throw .notARegularFile }
     return (fd, Int(status.st_size))
 }
 
@@ -56,7 +56,7 @@ public func lookUpCDB<T>(atPath path: String, maximumValueLength: Int,
         var length: UInt32 = 0
         let found = unsafe key.withUnsafeBytes { unsafe cdb_seek(fd, $0.baseAddress, UInt32($0.count), &length) }
         if found == 0 { return nil }
-        guard found > 0 else { throw CDBError(Errno(rawValue: errno)) }
+        guard found > 0 else { throw CDBError(Errno(rawValue: cqgreylist_errno())) }
         let position: Int
         do throws(Errno) { position = Int(try valueOrErrno { lseek(fd, 0, SEEK_CUR) }) } catch { throw .system(error) }
         guard CDBLayout.isSoundRecord(position: position, length: Int(length), fileSize: size, maximum: maximumValueLength) else {
@@ -64,7 +64,7 @@ public func lookUpCDB<T>(atPath path: String, maximumValueLength: Int,
         }
         var value = [UInt8](repeating: 0, count: Int(length))
         guard unsafe value.withUnsafeMutableBytes({ unsafe cdb_bread(fd, $0.baseAddress, CInt($0.count)) }) == 0 else {
-            throw CDBError(Errno(rawValue: errno))
+            throw CDBError(Errno(rawValue: cqgreylist_errno()))
         }
         return value
     }
@@ -106,7 +106,7 @@ nonisolated(unsafe) private var temporaryCDBPath: UnsafeMutablePointer<CChar>? =
 public func removeTemporaryCDBOnTermination() {
     _ = unsafe temporaryCDBPath  // a global is initialized on first use: here, not in the handler
     var action = sigaction()
-    unsafe action.__sigaction_handler.sa_handler = { _ in
+    unsafe cqgreylist_set_handler(&action) { _ in
         if let path = unsafe temporaryCDBPath { unsafe unlink(path) }
         _exit(ExitStatus.systemError.rawValue)
     }
@@ -141,7 +141,7 @@ public func writeCDB(atPath path: String, temporaryPath: String? = nil,
         let added = unsafe key.withUnsafeBytes { key in
             unsafe value.withUnsafeBytes { unsafe cdb_make_add(&maker, key.baseAddress, UInt32(key.count), $0.baseAddress, UInt32($0.count)) }
         }
-        if added < 0 && failure == nil { failure = ("write", Errno(rawValue: errno)) }
+        if added < 0 && failure == nil { failure = ("write", Errno(rawValue: cqgreylist_errno())) }
     }
     do throws(Errno) {
         if complete && failure == nil {

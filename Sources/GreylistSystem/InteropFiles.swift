@@ -1,6 +1,6 @@
 // Files: errors as a thrown `Errno` (EINTR retried), status, open, create, write, touch, read.
 // The Interop*.swift files are the only ones that touch pointers.
-import Glibc
+import CSystem
 import Greylist
 
 /// An error number from a failed system call; `description` is strerror(3).
@@ -21,7 +21,7 @@ func valueOrErrno<T: FixedWidthInteger>(retryOnInterrupt: Bool = true, _ body: (
     while true {
         let result = body()
         guard result == -1 else { return result }
-        let error = Errno(rawValue: errno)
+        let error = Errno(rawValue: cqgreylist_errno())
         if error.rawValue == EINTR && retryOnInterrupt { continue }
         // EBADF is an ordinary error: descriptors 0-2 are inherited and may be closed. EFAULT is our own bug.
         precondition(error.rawValue != EFAULT, "bad address: \(error)")
@@ -38,8 +38,8 @@ func fileStatus(of name: String, in directory: CInt) throws(Errno) -> FileStatus
     } catch where error == .noSuchFile {
         return nil
     }
-    let type = status.st_mode & S_IFMT
-    return FileStatus(isRegularFile: type == S_IFREG, isDirectory: type == S_IFDIR,
+    let type = status.st_mode & mode_t(S_IFMT)
+    return FileStatus(isRegularFile: type == mode_t(S_IFREG), isDirectory: type == mode_t(S_IFDIR),
                       size: Int64(status.st_size), modificationTime: Timestamp(status.st_mtim.tv_sec))
 }
 
@@ -61,7 +61,7 @@ public func makeDirectory(atPath path: String, mode: mode_t) throws(Errno) -> Bo
 /// Opens `path` close-on-exec; to write or create, never through a symlink. Calls `open(2)`.
 func openFile(atPath path: String, flags: CInt, mode: mode_t = 0) throws(Errno) -> CInt {
     let noFollow = flags & (O_WRONLY | O_RDWR | O_CREAT) != 0 ? O_NOFOLLOW : 0
-    return try valueOrErrno { unsafe open(path, flags | noFollow | O_CLOEXEC, mode) }
+    return try valueOrErrno { unsafe cqgreylist_open(path, flags | noFollow | O_CLOEXEC, mode) }
 }
 
 /// Closes `fd`, never retried (Linux frees the descriptor even on EINTR). Calls `close(2)`.
@@ -86,7 +86,7 @@ private let openPathOnly: CInt = 0o10000000
 /// needed). Its last component is never followed if it is a symlink (ENOTDIR); the ones before it are.
 /// Calls `open(2)`.
 func withDirectory<T>(atPath path: String, _ body: (CInt) throws(Errno) -> T) throws(Errno) -> T {
-    let fd = try valueOrErrno { unsafe open(path, openPathOnly | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+    let fd = try valueOrErrno { unsafe cqgreylist_open(path, openPathOnly | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0) }
     defer { try? closeFile(fd) }
     return try body(fd)
 }
@@ -96,11 +96,11 @@ func withDirectory<T>(atPath path: String, _ body: (CInt) throws(Errno) -> T) th
 /// a regular file. Calls `openat(2)`, `fstat(2)`.
 private func withRegularFile(named name: String, in directory: CInt, flags: CInt, mode: mode_t = 0,
                              _ body: (CInt) throws(Errno) -> Void) throws(Errno) -> Bool {
-    let fd = try valueOrErrno { unsafe openat(directory, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | flags, mode) }
+    let fd = try valueOrErrno { unsafe cqgreylist_openat(directory, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | flags, mode) }
     defer { try? closeFile(fd) }
     var status = stat()
     _ = try valueOrErrno { unsafe fstat(fd, &status) }
-    guard status.st_mode & S_IFMT == S_IFREG else { return false }
+    guard status.st_mode & mode_t(S_IFMT) == mode_t(S_IFREG) else { return false }
     try body(fd)
     return true
 }
@@ -110,7 +110,7 @@ private func withRegularFile(named name: String, in directory: CInt, flags: CInt
 func createEmptyFile(named name: String, in directory: CInt, mode: mode_t) throws(Errno) -> Bool {
     let fd: CInt
     do {
-        fd = try valueOrErrno { unsafe openat(directory, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode) }
+        fd = try valueOrErrno { unsafe cqgreylist_openat(directory, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode) }
     } catch where error == .fileExists {
         return false
     }

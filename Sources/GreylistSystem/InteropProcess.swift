@@ -1,6 +1,6 @@
 // The process: descriptors 0-2, argv, exec, environment, clocks, signals, exit.
 // The Interop*.swift files are the only ones that touch pointers.
-import Glibc
+import CSystem
 import Greylist
 
 /// Writes all of `text` to `fd`. Calls `write(2)`.
@@ -28,23 +28,24 @@ public func readInput(from fd: CInt, into buffer: inout [UInt8], waitingAtMost m
     return try valueOrErrno { unsafe buffer.withUnsafeMutableBytes { unsafe read(fd, $0.baseAddress, $0.count) } }
 }
 
-/// This process's argv as Strings made on demand, without building an array. Reads `CommandLine.unsafeArgv`.
+/// This process's argv as Strings made on demand, without building an array. Reads the argv the C library gave
+/// the constructors (see CSystem's arguments.c; Embedded Swift has no `CommandLine`).
 public struct ArgumentVector: RandomAccessCollection, Sendable {
     /// This process's argv.
     public init() {}
     /// The program name's index.
     public var startIndex: Int { 0 }
     /// argc.
-    public var endIndex: Int { Int(CommandLine.argc) }
+    public var endIndex: Int { Int(cqgreylist_argc()) }
     /// argv[index] as a String (non-UTF-8 bytes become U+FFFD).
-    public subscript(index: Int) -> String { unsafe String(cString: CommandLine.unsafeArgv[index]!) }
+    public subscript(index: Int) -> String { unsafe String(cString: cqgreylist_argv()[index]!) }
 }
 
 /// Replaces this process with argv[index...] unchanged, inheriting environ. Returns only on failure. Calls `execvp(3)`.
 public func replaceProcess(withProgramAt index: Int) -> Errno {
-    let argv = unsafe CommandLine.unsafeArgv + index
+    let argv = unsafe cqgreylist_argv() + index
     unsafe execvp(argv[0]!, argv)
-    return Errno(rawValue: errno)
+    return Errno(rawValue: cqgreylist_errno())
 }
 
 /// The value of an environment variable (non-UTF-8 bytes become U+FFFD); nil if unset. Calls `getenv(3)`.
@@ -54,7 +55,7 @@ public func environmentValue(_ name: String) -> String? {
 }
 
 /// Ends the process with a qmail exit status. Calls `exit(3)`.
-public func exit(_ status: ExitStatus) -> Never { Glibc.exit(status.rawValue) }
+public func exit(_ status: ExitStatus) -> Never { CSystem.exit(status.rawValue) }
 
 /// This process's id. Calls `getpid(2)`.
 public func processID() -> Int32 { getpid() }
@@ -71,8 +72,12 @@ private func clockNanoseconds(_ clock: clockid_t) -> Int64 {
     return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
 }
 
-/// Makes a write to a vanished client fail with EPIPE instead of killing us. Calls `signal(2)`.
-public func ignoreBrokenPipe() { _ = signal(SIGPIPE, SIG_IGN) }
+/// Makes a write to a vanished client fail with EPIPE instead of killing us. Calls `sigaction(2)`.
+public func ignoreBrokenPipe() {
+    var ignore = sigaction()
+    unsafe cqgreylist_set_ignored(&ignore)
+    unsafe sigaction(SIGPIPE, &ignore, nil)
+}
 
 /// Ends the process after `seconds` whatever it is doing. Calls `alarm(2)`.
 public func scheduleAlarm(after seconds: Seconds) { alarm(UInt32(clamping: seconds)) }
@@ -86,7 +91,7 @@ public func coverClosedStandardDescriptors() {
     let ready = unsafe withUnsafeMutableBytes(of: &descriptors) { unsafe poll($0.baseAddress!.assumingMemoryBound(to: pollfd.self), 3, 0) }
     guard ready > 0 else { return }
     for closed in [descriptors.0, descriptors.1, descriptors.2] where closed.revents & Int16(POLLNVAL) != 0 {
-        _ = unsafe open("/dev/null", O_RDWR | O_CLOEXEC)   // the lowest free descriptor: the closed one
+        _ = unsafe cqgreylist_open("/dev/null", O_RDWR | O_CLOEXEC, 0)   // the lowest free descriptor: the closed one
     }
 }
 
@@ -95,7 +100,7 @@ public func coverClosedStandardDescriptors() {
 /// next program inherits) is put back. Calls `sigaction(2)`, `write(2)`.
 public func writeAllWithoutSIGPIPE(_ text: String, to fd: CInt) throws(Errno) {
     var ignore = sigaction(), inherited = sigaction()
-    unsafe ignore.__sigaction_handler.sa_handler = SIG_IGN
+    unsafe cqgreylist_set_ignored(&ignore)
     unsafe sigaction(SIGPIPE, &ignore, &inherited)
     defer { unsafe sigaction(SIGPIPE, &inherited, nil) }
     try writeAll(text, to: fd)
