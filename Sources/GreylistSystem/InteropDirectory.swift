@@ -38,7 +38,7 @@ import Greylist
                 break
             }
             let name = unsafe withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                unsafe Array(raw.prefix(strlen(raw.baseAddress!.assumingMemoryBound(to: CChar.self))))
+                unsafe Array(UnsafeRawBufferPointer(rebasing: raw[..<strlen(raw.baseAddress!.assumingMemoryBound(to: CChar.self))]))
             }
             if name == [0x2e] || name == [0x2e, 0x2e] { continue }
             let type = unsafe entry.pointee.d_type
@@ -105,7 +105,7 @@ public struct EntryStatus: Equatable, Sendable {
 /// Calls `body` with `name` as a NUL-terminated C string, on the stack for short names.
 private func withCName<T>(_ name: [UInt8], _ body: (UnsafePointer<CChar>) -> T) -> T {
     unsafe withUnsafeTemporaryAllocation(of: CChar.self, capacity: name.count + 1) { buffer in
-        for index in name.indices { unsafe buffer[index] = CChar(bitPattern: name[index]) }
+        unsafe name.withUnsafeBytes { unsafe UnsafeMutableRawBufferPointer(buffer).copyMemory(from: $0) }
         unsafe buffer[name.count] = 0
         return unsafe body(buffer.baseAddress!)
     }
