@@ -111,7 +111,12 @@ extension SweepEvent {
     /// The longest path printed whole (PATH_MAX).
     static let pathLimit = 4096
 
-    private static func escaped(_ path: [UInt8]) -> String { LogLine.escaped(bytes: path, limit: pathLimit) }
+    /// `LogLine.escaped(bytes:)`, with a fast path for the usual path that needs no escape (a dry run prints
+    /// hundreds of thousands).
+    private static func escaped(_ path: [UInt8]) -> String {
+        let plain = path.count <= pathLimit && path.allSatisfy { (0x21...0x7e).contains($0) && $0 != UInt8(ascii: "\\") }
+        return plain ? String(decoding: path, as: UTF8.self) : LogLine.escaped(bytes: path, limit: pathLimit)
+    }
 }
 
 extension Policy {
