@@ -118,12 +118,3 @@ extension SweepEvent {
         return plain ? String(decoding: path, as: UTF8.self) : LogLine.escaped(bytes: path, limit: pathLimit)
     }
 }
-
-extension Policy {
-    /// Whether the cleaner removes `record` at `now`: it is `isExpired(_:now:grace:)` and older than `grace`.
-    /// (Judged as of `now - grace`, a record younger than the grace is dated in the future, which `decide`
-    /// restarts: `isExpired` alone would take a pending record made a minute ago for an expired one.)
-    public func isDueForRemoval(_ record: Record, now: Timestamp, grace: Seconds) -> Bool {
-        now - record.time > grace && isExpired(record, now: now, grace: grace)
-    }
-}

@@ -110,7 +110,7 @@ public struct RecordSweep: Sendable {
                     }
                     report(.record(key, record))
                     let repair = policy.isFromTheFuture(record, now: now)
-                    guard repair || policy.isDueForRemoval(record, now: now, grace: grace) else { continue }
+                    guard repair || policy.isExpired(record, now: now, grace: grace) else { continue }
                     due.append(Due(inode: status.inode, name: entry.name, record: record, repair: repair))
                     if due.count >= batchSize { act(on: &due, in: directory, path: path, report, beforeActing) }
                 }
@@ -142,7 +142,7 @@ public struct RecordSweep: Sendable {
             }
             guard let fresh else { continue }   // gone already: nothing left to do
             guard fresh.inode == item.inode, let record = RecordDirectory.record(from: fresh.file),
-                  item.repair ? policy.isFromTheFuture(record, now: now) : policy.isDueForRemoval(record, now: now, grace: grace)
+                  item.repair ? policy.isFromTheFuture(record, now: now) : policy.isExpired(record, now: now, grace: grace)
             else {
                 report(.changed(path: file))
                 continue

@@ -32,7 +32,7 @@ struct ExpiryCase: CustomTestStringConvertible, Sendable {
 
     @Test(arguments: cases + young)
     func theCleanerRemovesExactlyWhatTheWrapperWouldRestart(_ row: ExpiryCase) {
-        #expect(Self.policy.isDueForRemoval(row.record, now: Self.now, grace: Self.grace) == row.expired)
+        #expect(Self.policy.isExpired(row.record, now: Self.now, grace: Self.grace) == row.expired)
     }
 }
 
@@ -43,7 +43,7 @@ struct ExpiryCase: CustomTestStringConvertible, Sendable {
         ("2001", "2001:db8:1::_48", "2001:db8:1::"), ("2001", "2001::_16", "2001::"),
     ])
     func recordNames(_ directory: String, _ name: String, _ address: String) throws {
-        let key = try #require(RecordKey(directory: directory.utf8, name: name.utf8))
+        let key = try #require(RecordKey(directory: directory, name: name))
         #expect(key.address == ClientAddress(address))
         #expect(key.relativePath == directory + "/" + name)
     }
@@ -56,7 +56,7 @@ struct ExpiryCase: CustomTestStringConvertible, Sendable {
         ("2001", "2001:db8:1::1_48"), ("2001", "2001:db8:1::_048"), ("2001", "2001:db8:1::_"), ("192", "192.0.2.7_32"),
     ])
     func foreignNames(_ directory: String, _ name: String) {
-        #expect(RecordKey(directory: directory.utf8, name: name.utf8) == nil)
+        #expect(RecordKey(directory: directory, name: name) == nil)
     }
 }
 
