@@ -6,12 +6,9 @@ import Testing
     let state: TemporaryDirectory
     init() throws { state = try TemporaryDirectory() }
 
-    /// Writes a record (`passed` adds content) aged `seconds`.
+    /// Writes a record (`passed` adds content) aged `seconds` (negative: dated ahead).
     func record(_ relative: String, passed: Bool = false, age seconds: Int) throws {
-        let path = state.path + "/" + relative
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        #expect(FileManager.default.createFile(atPath: path, contents: passed ? Data("passed\n".utf8) : Data()))
-        try age(path, by: seconds)
+        try state.writeRecord(relative, passed: passed, age: seconds)
     }
 
     func clean(_ arguments: [String] = [], environment: [String: String] = [:]) throws -> Finished {

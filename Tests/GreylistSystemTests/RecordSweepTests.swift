@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Greylist
 @testable import GreylistSystem
+import TestSupport
 import Testing
 
 /// The cleaner's walk on real directories.
@@ -13,10 +14,7 @@ import Testing
 
     /// Writes a record (`passed` adds content) aged `seconds` (negative: dated ahead).
     func record(_ relative: String, passed: Bool = false, age seconds: Int) throws {
-        let path = state.path + "/" + relative
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        #expect(FileManager.default.createFile(atPath: path, contents: passed ? Data("passed\n".utf8) : Data()))
-        try setModificationTime(path, secondsAgo: seconds)
+        try state.writeRecord(relative, passed: passed, age: seconds)
     }
 
     /// Makes a file or directory whose name is `name`'s bytes, under `parent` (relative to the state directory).
@@ -77,7 +75,7 @@ import Testing
             // Between the read and the removal, wrappers renew two records: one restarted (mtime now), one passed.
             #expect(directory == path("192"))
             #expect(names.count == 4)
-            try? setModificationTime(state.path + "/192/192.0.2.1", secondsAgo: 0)
+            try? age(state.path + "/192/192.0.2.1", by: 0)
             _ = FileManager.default.createFile(atPath: state.path + "/192/192.0.2.2", contents: Data("passed\n".utf8))
         }
         #expect(files == ["192/192.0.2.1", "192/192.0.2.2"])
@@ -134,7 +132,7 @@ import Testing
 
     @Test func aRecordSetRightBeforeItsRepairIsKept() throws {
         try record("192/192.0.2.1", age: -2 * Self.day)
-        let (events, counts) = try sweep { _, _ in try? setModificationTime(state.path + "/192/192.0.2.1", secondsAgo: 0) }
+        let (events, counts) = try sweep { _, _ in try? age(state.path + "/192/192.0.2.1", by: 0) }
         #expect(events == [.changed(path: path("192/192.0.2.1"))] && counts.repaired == 0)
     }
 
@@ -167,7 +165,7 @@ import Testing
     @Test func symlinksAreNeverFollowed() throws {
         let outside = try TemporaryDirectory()
         #expect(FileManager.default.createFile(atPath: outside.path + "/10.0.0.1", contents: Data()))
-        try setModificationTime(outside.path + "/10.0.0.1", secondsAgo: 400 * Self.day)
+        try age(outside.path + "/10.0.0.1", by: 400 * Self.day)
         try FileManager.default.createDirectory(atPath: state.path + "/10", withIntermediateDirectories: false)
         try FileManager.default.createSymbolicLink(atPath: state.path + "/10/10.0.0.1", withDestinationPath: outside.path + "/10.0.0.1")
         try FileManager.default.createSymbolicLink(atPath: state.path + "/11", withDestinationPath: outside.path)
