@@ -46,8 +46,10 @@ let package = Package(
             dependencies: ["Greylist", "GreylistSystem", "GreylistTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "GreylistTests", dependencies: ["Greylist"], exclude: ["FuzzCorpus"]),
-        .testTarget(name: "GreylistSystemTests", dependencies: ["Greylist", "GreylistSystem"]),
+        // What the system and end-to-end tests share (temporary directories, aged records, patched cdbs).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "GreylistSystemTests", dependencies: ["Greylist", "GreylistSystem", "TestSupport"]),
         // Runs the built executables as processes; depends on no executable target.
-        .testTarget(name: "EndToEndTests", dependencies: ["Greylist"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Greylist", "TestSupport"]),
     ]
 )

@@ -106,9 +106,11 @@ public struct Policy: Equatable, Sendable {
 
     /// Whether `record` has outlived its window at `now` by more than `grace`: what the cleaner removes. With a
     /// grace longer than a wrapper takes to decide, no wrapper can be passing a record the cleaner removes.
-    /// A record from the future is never expired (the cleaner repairs it instead).
+    /// It is judged as of `now - grace`; a record younger than that (one from the future included, which the
+    /// cleaner repairs instead) has outlived nothing.
     public func isExpired(_ record: Record, now: Timestamp, grace: Seconds = 0) -> Bool {
-        !isFromTheFuture(record, now: now) && decide(record: record, now: now - grace).storeAction == .restart
+        let then = now - grace
+        return record.time < then && decide(record: record, now: then).storeAction == .restart
     }
 
     /// Decides for a client whose record (if any) was read at `now`. A record dated ahead of `now` within

@@ -37,7 +37,7 @@ public struct RecordKey: Hashable, Sendable {
     /// The key a file of the state directory stands for, from the bytes of its directory's and its own name;
     /// nil for anything that is not a record name of this layout (the cleaner reports such files and leaves
     /// them alone).
-    public init?(directory: some Collection<UInt8>, name: some Collection<UInt8>) {
+    public init?(directory: [UInt8], name: [UInt8]) {
         let expectedDirectory: String
         if let value = ClientAddress.parseIPv4(name) ?? ClientAddress.parseIPv4(name, octets: 3).map({ $0 << 8 }) {
             address = .v4(value)   // the strict parser accepts only the canonical spelling
@@ -62,6 +62,9 @@ public struct RecordKey: Hashable, Sendable {
         guard directory.elementsEqual(expectedDirectory.utf8) else { return nil }
         (self.directory, self.name) = (expectedDirectory, String(decoding: name, as: UTF8.self))
     }
+
+    /// The key a file of the state directory stands for, from the names' text.
+    public init?(directory: String, name: String) { self.init(directory: Array(directory.utf8), name: Array(name.utf8)) }
 
     /// The record's path relative to the state directory.
     public var relativePath: String { directory + "/" + name }

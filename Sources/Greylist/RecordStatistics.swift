@@ -1,6 +1,6 @@
 /// What `cqgreylist-clean --stats` tells about a state directory: records by state and age, how many clients
-/// never came back, and the busiest /24 and /64 prefixes. Fed one record at a time, directory by directory,
-/// so its memory stays bounded whatever the number of records.
+/// never came back, and the busiest /24 and /64 prefixes. Fed the cleaner's events, directory by directory,
+/// so its memory stays bounded whatever the number of records. The totals are `SweepCounts`'s.
 public struct RecordStatistics: Sendable {
     /// The age buckets of the distributions, as upper bounds.
     public static let ageBuckets: [(label: String, below: Seconds)] = [
@@ -13,8 +13,8 @@ public struct RecordStatistics: Sendable {
 
     private let now: Timestamp
     private let policy: Policy
-    /// Counts so far: records by state, foreign files, pending records past the retry window.
-    public private(set) var pending = 0, passed = 0, foreign = 0, neverCameBack = 0
+    /// Pending records past the retry window so far.
+    public private(set) var neverCameBack = 0
     private var pendingAges = [Int](repeating: 0, count: ageBuckets.count)
     private var passedAges = [Int](repeating: 0, count: ageBuckets.count)
     private var directoryCounts: [ClientAddress: Int] = [:]
@@ -24,15 +24,22 @@ public struct RecordStatistics: Sendable {
     /// Statistics as of `now`, with `policy`'s retry window deciding who never came back.
     public init(now: Timestamp, policy: Policy) { (self.now, self.policy) = (now, policy) }
 
+    /// Takes in one event of the sweep: a record, or the end of a first-level directory.
+    public mutating func add(_ event: SweepEvent) {
+        switch event {
+        case .record(let key, let record): add(record, key: key)
+        case .finishedDirectory: finishDirectory()
+        default: break
+        }
+    }
+
     /// Counts one record.
     public mutating func add(_ record: Record, key: RecordKey) {
         switch record {
         case .pending(let firstSeen):
-            pending += 1
             pendingAges[Self.bucket(max(0, now - firstSeen))] += 1
             if now - firstSeen > policy.window { neverCameBack += 1 }
         case .passed(let lastSeen):
-            passed += 1
             passedAges[Self.bucket(max(0, now - lastSeen))] += 1
         }
         let prefix = key.address.masked(to: key.address.isIPv4 ? 24 : 64)
@@ -43,9 +50,6 @@ public struct RecordStatistics: Sendable {
         }
     }
 
-    /// Counts a file that is not a record.
-    public mutating func addForeign() { foreign += 1 }
-
     /// Ends a first-level directory: its prefix counts join the busiest lists and are forgotten.
     public mutating func finishDirectory() {
         for (prefix, count) in directoryCounts {
@@ -54,9 +58,9 @@ public struct RecordStatistics: Sendable {
         directoryCounts = [:]
     }
 
-    /// The report, one line each.
-    public func report() -> [String] {
-        let total = pending + passed
+    /// The report, one line each, with the totals from `counts`.
+    public func report(counts: SweepCounts) -> [String] {
+        let (pending, passed) = (counts.pending, counts.passed)
         func distribution(_ counts: [Int]) -> String {
             zip(Self.ageBuckets, counts).map { "\($0.label) \($1)" }.joined(separator: ", ")
         }
@@ -65,7 +69,7 @@ public struct RecordStatistics: Sendable {
         }
         let share = pending == 0 ? 0 : neverCameBack * 100 / pending
         return [
-            "records: \(total) (pending \(pending), passed \(passed)), foreign files: \(foreign)",
+            "records: \(pending + passed) (pending \(pending), passed \(passed)), foreign files: \(counts.skipped)",
             "pending by age: \(distribution(pendingAges))",
             "passed by time since last seen: \(distribution(passedAges))",
             "never came back (pending past the \(policy.window)s retry window): \(neverCameBack) (\(share)% of pending)",

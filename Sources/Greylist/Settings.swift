@@ -78,6 +78,14 @@ public enum Setting: Int, CaseIterable, Sendable {
     }
 }
 
+/// Bad values found by `Settings(strictly:options:environment:)`, one sentence each.
+public struct SettingsError: Error, Equatable, Sendable {
+    /// What is wrong, e.g. `bad --lifetime value "90days": not a duration like 300, 300s, 5m, 1h or 1d`.
+    public var problems: [String]
+    /// Creates the error.
+    public init(problems: [String]) { self.problems = problems }
+}
+
 /// Everything the wrapper needs to decide one connection.
 public struct Settings: Equatable, Sendable {
     /// The state directory.
@@ -111,10 +119,8 @@ public struct Settings: Equatable, Sendable {
     public init(options: [SettingValue] = [], environment: Environment = [:]) {
         self.init()
         Setting.forEach { setting in
-            let fromEnvironment = environment[setting.environmentVariable]
-            guard let value = fromEnvironment ?? options.last(where: { $0.setting == setting })?.value else { return }
-            if let problem = apply(setting, value) {
-                let source = fromEnvironment != nil ? setting.environmentVariable : setting.option
+            guard let (value, source) = Self.value(of: setting, options: options, environment: environment) else { return }
+            if let problem = apply(setting, value, allowingRelativePaths: false) {
                 problems.append("bad \(source) value \(LogLine.quoted(value)): \(problem), using the default")
             }
         }
@@ -125,16 +131,43 @@ public struct Settings: Equatable, Sendable {
         if hostname == nil, let local = environment["TCPLOCALHOST"], Self.isPrintableWord(local) { hostname = local }
     }
 
+    /// Reads only `settings` from option values and the environment (which wins), as a tool that deletes
+    /// must: a relative path is a path, and a bad value (or a retry window shorter than the delay) is an
+    /// error that names the option or variable and the value, never a default. The rest keep their defaults.
+    public init(strictly settings: [Setting], options: [SettingValue], environment: Environment) throws(SettingsError) {
+        self.init()
+        var errors: [String] = [], sources: [Setting: String] = [:]
+        for setting in settings {
+            guard let (value, source) = Self.value(of: setting, options: options, environment: environment) else { continue }
+            sources[setting] = "\(source) \(LogLine.quoted(value))"
+            if let problem = apply(setting, value, allowingRelativePaths: true) {
+                errors.append("bad \(source) value \(LogLine.quoted(value)): \(problem)")
+            }
+        }
+        if errors.isEmpty, policy.window < policy.delay {
+            errors.append("retry window \(policy.window)s (\(sources[.window] ?? "default")) is shorter than the delay "
+                + "\(policy.delay)s (\(sources[.delay] ?? "default"))")
+        }
+        guard errors.isEmpty else { throw SettingsError(problems: errors) }
+    }
+
+    /// The value of `setting` and where it came from (its variable, which wins, or its option).
+    private static func value(of setting: Setting, options: [SettingValue], environment: Environment) -> (String, String)? {
+        if let value = environment[setting.environmentVariable] { return (value, setting.environmentVariable) }
+        return options.last(where: { $0.setting == setting }).map { ($0.value, setting.option) }
+    }
+
     private init() {}
 
     /// Configuration errors found while merging, one sentence each, for the log.
     public private(set) var problems: [String] = []
 
     /// Sets `setting` from its text, or says what is wrong with it.
-    private mutating func apply(_ setting: Setting, _ value: String) -> String? {
+    private mutating func apply(_ setting: Setting, _ value: String, allowingRelativePaths: Bool) -> String? {
         switch setting {
         case .directory, .whitelist:
-            guard value.hasPrefix("/"), !value.utf8.contains(0) else { return "not an absolute path" }
+            guard !value.utf8.contains(0), allowingRelativePaths ? !value.isEmpty : value.hasPrefix("/")
+            else { return allowingRelativePaths ? "not a path" : "not an absolute path" }
             if setting == .directory { directory = value } else { whitelist = value }
         case .delay, .window, .lifetime, .timeout:
             guard let seconds = Self.parseDuration(value) else { return "not a duration like 300, 300s, 5m, 1h or 1d" }

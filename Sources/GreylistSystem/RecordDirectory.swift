@@ -63,47 +63,39 @@ public struct RecordDirectory: RecordStore, Sendable {
         if action == .none { return true }
         let directory = path + "/" + key.directory, file = path(for: key)
         var operation = "open", target = directory
-        let done: Bool?   // nil: what is at the record's path is not a regular file
+        /// Runs `body` in the record's first-level directory, naming in errors what it does to the record.
+        func inDirectory(_ recordOperation: String, _ body: (CInt) throws(Errno) -> Bool) throws(Errno) -> Bool {
+            (operation, target) = ("open", directory)
+            return try withDirectory(atPath: directory) { (fd) throws(Errno) in
+                (operation, target) = (recordOperation, file)
+                return try body(fd)
+            }
+        }
+        let done: Bool   // false for a create: the record was there; else: what is there is not a regular file
         do throws(Errno) {
-            if action == .create {
+            switch action {
+            case .none:
+                return true
+            case .create:
+                let create = { (fd: CInt) throws(Errno) in try createEmptyFile(named: key.name, in: fd, mode: Self.fileMode) }
                 do {
-                    done = try create(key, in: directory)
-                } catch where error == .noSuchFile {
+                    return try inDirectory("create", create)
+                } catch where error == .noSuchFile && target == directory {
                     operation = "mkdir"
                     _ = try makeDirectory(atPath: directory, mode: Self.directoryMode)
-                    operation = "open"
-                    done = try create(key, in: directory)
+                    return try inDirectory("create", create)
                 }
-            } else {
-                done = try withDirectory(atPath: directory) { (fd) throws(Errno) -> Bool? in
-                    target = file
-                    switch action {
-                    case .none, .create:
-                        return true
-                    case .markPassed:
-                        operation = "write"
-                        return try overwriteStart(ofFileNamed: key.name, in: fd, with: Self.passedMarker) ? true : nil
-                    case .refresh:
-                        operation = "touch"
-                        try touch(fileNamed: key.name, in: fd)
-                        return true
-                    case .restart:
-                        operation = "truncate"   // O_CREAT: a record the cleaner removed meanwhile is made again
-                        return try truncateAndTouch(fileNamed: key.name, in: fd, mode: Self.fileMode) ? true : nil
-                    }
-                }
+            case .markPassed:
+                done = try inDirectory("write") { (fd) throws(Errno) in try overwriteStart(ofFileNamed: key.name, in: fd, with: Self.passedMarker) }
+            case .refresh:
+                done = try inDirectory("touch") { (fd) throws(Errno) in try touch(fileNamed: key.name, in: fd); return true }
+            case .restart:   // O_CREAT: a record the cleaner removed meanwhile is made again
+                done = try inDirectory("truncate") { (fd) throws(Errno) in try truncateAndTouch(fileNamed: key.name, in: fd, mode: Self.fileMode) }
             }
         } catch {
             throw FileError(operation: operation, path: target, problem: "\(error)")
         }
-        guard let done else { throw FileError(operation: operation, path: file, problem: "not a regular file") }
-        return done
-    }
-
-    /// Creates `key`'s pending record in the first-level `directory`; false if a record is there already.
-    private func create(_ key: RecordKey, in directory: String) throws(Errno) -> Bool {
-        try withDirectory(atPath: directory) { (fd) throws(Errno) in
-            try createEmptyFile(named: key.name, in: fd, mode: Self.fileMode)
-        }
+        guard done else { throw FileError(operation: operation, path: file, problem: "not a regular file") }
+        return true
     }
 }

@@ -6,12 +6,9 @@ import Testing
     let state: TemporaryDirectory
     init() throws { state = try TemporaryDirectory() }
 
-    /// Writes a record (`passed` adds content) aged `seconds`.
+    /// Writes a record (`passed` adds content) aged `seconds` (negative: dated ahead).
     func record(_ relative: String, passed: Bool = false, age seconds: Int) throws {
-        let path = state.path + "/" + relative
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        #expect(FileManager.default.createFile(atPath: path, contents: passed ? Data("passed\n".utf8) : Data()))
-        try age(path, by: seconds)
+        try state.writeRecord(relative, passed: passed, age: seconds)
     }
 
     func clean(_ arguments: [String] = [], environment: [String: String] = [:]) throws -> Finished {
@@ -23,17 +20,18 @@ import Testing
     @Test func removesExactlyThePastTheirWindowByMoreThanAnHour() throws {
         try record("192/192.0.2.1", age: Self.day + Self.hour - 60)                       // pending, inside the grace
         try record("192/192.0.2.2", age: Self.day + Self.hour + 60)                       // pending, expired
-        try record("192/192.0.2.3", passed: true, age: Self.lifetime + Self.hour - 60)    // passed, inside the grace
-        try record("192/192.0.2.4", passed: true, age: Self.lifetime + Self.hour + 60)    // passed, expired
+        try record("192/192.0.2.3", passed: true, age: Self.lifetime + 2 * Self.hour - 60)   // passed, inside refresh + grace
+        try record("192/192.0.2.4", passed: true, age: Self.lifetime + 2 * Self.hour + 60)   // passed, expired
         try record("192/192.0.2.5", passed: true, age: 10 * Self.day)                     // passed, known
         try record("2001/2001:db8:1:2::", age: 2 * Self.day)                              // IPv6 pending, expired
         try record("198/198.51.100", age: 60)                                             // a /24 key, fresh
+        try record("2001/2001:db8:1::_48", age: 60)                                       // a /48 key, fresh
         let result = try clean()
         #expect(result.status == 0, "\(result.errors)")
         #expect(result.errors.isEmpty)
-        #expect(state.files() == ["192/192.0.2.1", "192/192.0.2.3", "192/192.0.2.5", "198/198.51.100"])
+        #expect(state.files() == ["192/192.0.2.1", "192/192.0.2.3", "192/192.0.2.5", "198/198.51.100", "2001/2001:db8:1::_48"])
         let summary = try #require(result.output.split(separator: "\n").last)
-        #expect(summary.hasPrefix("cqgreylist-clean: scanned=7 pending=4 passed=3 removed=3 skipped=0 errors=0 elapsed="))
+        #expect(summary.hasPrefix("cqgreylist-clean: scanned=8 pending=5 passed=3 removed=3 repaired=0 skipped=0 errors=0 elapsed="))
         #expect(summary.hasSuffix("s"))
     }
 
@@ -68,7 +66,7 @@ import Testing
         #expect(result.errors.contains("cqgreylist-clean: skipping \(state.path)/10/notes.txt: not a record name\n"))
         #expect(result.errors.contains("cqgreylist-clean: skipping \(state.path)/10/10.0.0.1: not a regular file\n"))
         #expect(result.errors.contains("cqgreylist-clean: skipping \(state.path)/11: not a directory of records\n"))
-        #expect(result.output.contains(" removed=1 skipped=4 errors=0 "))
+        #expect(result.output.contains(" removed=1 repaired=0 skipped=4 errors=0 "))
     }
 
     @Test func dryRunAndStatsRemoveNothing() throws {
@@ -76,7 +74,7 @@ import Testing
         try record("192/192.0.2.2", passed: true, age: 60)
         let dry = try clean(["--dry-run"])
         #expect(dry.output.hasPrefix("would remove \(state.path)/192/192.0.2.1 (pending, first seen 3d"))   // "3d", or "3d 1s" on a slow machine
-        #expect(dry.output.contains(" removable=1 "))
+        #expect(dry.output.contains(" removable=1 repairable=0 "))
         let stats = try clean(["--stats"])
         #expect(stats.output.contains("  records: 2 (pending 1, passed 1), foreign files: 0\n"))
         #expect(stats.output.contains("  never came back (pending past the 86400s retry window): 1 (100% of pending)\n"))
@@ -84,8 +82,8 @@ import Testing
         #expect(state.files().count == 2)
     }
 
-    @Test func errorsOnSingleFilesAreCountedAndTheScanGoesOn() throws {
-        guard getuid() == 0 else { return }   // needs an unreadable directory that root itself can make: run as nobody
+    @Test(.enabled(if: getuid() == 0, "needs root, to make a directory unreadable to the cleaner run as nobody"))
+    func errorsOnSingleFilesAreCountedAndTheScanGoesOn() throws {
         try record("10/10.0.0.1", age: 3 * Self.day)
         try record("11/11.0.0.1", age: 3 * Self.day)
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: state.path + "/11")
@@ -94,8 +92,94 @@ import Testing
                                environment: ["C": Built.clean, "D": state.path])
         #expect(result.status == 111)
         #expect(result.errors.contains("cqgreylist-clean: unable to read \(state.path)/10: Permission denied\n"))
-        #expect(result.output.contains(" removed=1 skipped=0 errors=1 "))
+        #expect(result.output.contains(" removed=1 repaired=0 skipped=0 errors=1 "))
         #expect(state.files() == ["10/10.0.0.1"])
+    }
+
+    @Test(arguments: [
+        (["--lifetime", "90days"], [:], #"bad --lifetime value "90days": not a duration like 300, 300s, 5m, 1h or 1d"#),
+        (["--window", "2 days"], [:], #"bad --window value "2 days": not a duration like 300, 300s, 5m, 1h or 1d"#),
+        ([], ["CQGREYLIST_LIFETIME": "90days"], #"bad CQGREYLIST_LIFETIME value "90days": not a duration like 300, 300s, 5m, 1h or 1d"#),
+        ([], ["CQGREYLIST_DELAY": "5x"], #"bad CQGREYLIST_DELAY value "5x": not a duration like 300, 300s, 5m, 1h or 1d"#),
+        ([], ["CQGREYLIST_DIR": ""], #"bad CQGREYLIST_DIR value "": not a path"#),
+        (["--window", "1h"], ["CQGREYLIST_DELAY": "2h"],
+         #"retry window 3600s (--window "1h") is shorter than the delay 7200s (CQGREYLIST_DELAY "2h")"#),
+    ] as [([String], [String: String], String)])
+    func aBadValueIsAUsageErrorAndNothingIsTouched(_ arguments: [String], _ environment: [String: String], _ problem: String) throws {
+        try record("192/192.0.2.1", age: 400 * Self.day)
+        try record("192/192.0.2.2", passed: true, age: 400 * Self.day)
+        let result = try clean(arguments, environment: environment)
+        #expect(result.status == 100)
+        #expect(result.errors == "cqgreylist-clean: fatal: \(problem)\n")
+        #expect(result.output.isEmpty)
+        #expect(state.files() == ["192/192.0.2.1", "192/192.0.2.2"])
+    }
+
+    @Test func aRelativeDirectoryIsAPath() throws {
+        try record("192/192.0.2.1", age: 400 * Self.day)
+        let parent = (state.path as NSString).deletingLastPathComponent, name = (state.path as NSString).lastPathComponent
+        let result = try shell(#"cd "$P" && exec "$C" --dir "$N""#, environment: ["P": parent, "N": name, "C": Built.clean])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains(" removed=1 "))
+        #expect(state.files().isEmpty)
+        let fromEnvironment = try shell(#"cd "$P" && exec "$C""#, environment: ["P": parent, "C": Built.clean, "CQGREYLIST_DIR": name])
+        #expect(fromEnvironment.status == 0 && fromEnvironment.output.contains(" scanned=0 "))
+    }
+
+    @Test func aSecondCleanerSaysSoAndTouchesNothing() throws {
+        try record("192/192.0.2.1", age: 400 * Self.day)
+        // flock(1) holds the state directory's lock while a cleaner runs; a dry run takes no lock and still works.
+        let result = try shell(#"exec flock "$D" "$C" --dir "$D""#, environment: ["D": state.path, "C": Built.clean])
+        #expect(result.status == 111)
+        #expect(result.errors == "cqgreylist-clean: fatal: another cqgreylist-clean is cleaning \(state.path)\n")
+        #expect(result.output.isEmpty)
+        #expect(state.files() == ["192/192.0.2.1"])
+        let dry = try shell(#"exec flock "$D" "$C" --dir "$D" --dry-run"#, environment: ["D": state.path, "C": Built.clean])
+        #expect(dry.status == 0 && dry.output.contains(" removable=1 "))
+        #expect(try clean().status == 0)
+        #expect(state.files().isEmpty)
+    }
+
+    @Test func namesAreEscapedAndForeignOnesSkippedWithoutError() throws {
+        try record("192/192.0.2.1", age: 400 * Self.day)
+        // A name with a newline that would forge a summary line, and names with 0xff bytes, at both levels.
+        let result = try shell(#"""
+            cd "$D" && mkdir "$(printf '10\nx')" "$(printf '\377')" && touch "192/$(printf 'x\ncqgreylist-clean: scanned=0 pending=0')" \
+              "$(printf '192/\377\376')" "$(printf '10\nx/10.0.0.1')" "$(printf '\377/\377.0.0.1')" "$(printf 'top\377')" && exec "$C" --dir "$D"
+            """#, environment: ["D": state.path, "C": Built.clean])
+        #expect(result.status == 0, "\(result.errors)")
+        let lines = result.errors.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        #expect(lines.count == 5 && lines.allSatisfy { $0.hasPrefix("cqgreylist-clean: skipping \(state.path)/") })
+        #expect(result.errors.contains("skipping \(state.path)/192/x\\x0acqgreylist-clean:\\x20scanned=0\\x20pending=0: not a record name\n"))
+        #expect(result.errors.contains("skipping \(state.path)/192/\\xff\\xfe: not a record name\n"))
+        #expect(result.errors.contains("skipping \(state.path)/10\\x0ax/10.0.0.1: not a record name\n"))
+        #expect(result.errors.contains("skipping \(state.path)/\\xff/\\xff.0.0.1: not a record name\n"))
+        #expect(result.errors.contains("skipping \(state.path)/top\\xff: not a directory of records\n"))
+        #expect(result.output.split(separator: "\n").count == 1)
+        #expect(result.output.hasPrefix("cqgreylist-clean: scanned=5 pending=1 passed=0 removed=1 repaired=0 skipped=5 errors=0 "))
+        let remaining = try shell(#"find "$D" -type f -printf x | wc -c"#, environment: ["D": state.path])
+        #expect(remaining.output == "5\n", "\(remaining)")   // every foreign file stays
+        let again = try clean()
+        #expect(again.status == 0 && again.output.contains(" errors=0 "))
+    }
+
+    @Test func recordsFromTheFutureAreRepaired() throws {
+        try record("192/192.0.2.1", age: -2 * Self.day)
+        try record("192/192.0.2.2", passed: true, age: -400 * Self.day)
+        let dry = try clean(["--dry-run"])
+        #expect(dry.output.contains("would repair \(state.path)/192/192.0.2.1 (pending, dated 2d ahead)\n")
+            || dry.output.contains("would repair \(state.path)/192/192.0.2.1 (pending, dated 1d 23h ahead)\n"))
+        #expect(dry.output.contains(" removable=0 repairable=2 "))
+        let result = try clean(["-v"])
+        #expect(result.status == 0)
+        #expect(result.output.contains("repaired \(state.path)/192/192.0.2.2 (passed, dated "))
+        #expect(result.output.contains(" removed=0 repaired=2 skipped=0 errors=0 "))
+        for (name, size) in [("192.0.2.1", 0), ("192.0.2.2", 7)] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: state.path + "/192/" + name)
+            #expect(abs((attributes[.modificationDate] as! Date).timeIntervalSinceNow) < 5)
+            #expect(attributes[.size] as? Int == size)
+        }
+        #expect(try clean().output.contains(" removed=0 repaired=0 "))
     }
 
     @Test func aMissingStateDirectoryIsFatal() throws {

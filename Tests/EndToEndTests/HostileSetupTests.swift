@@ -77,7 +77,8 @@ import Testing
         let lines = result.errors.split(separator: "\n")
         #expect(lines.count == 100)
         #expect(lines.filter { $0.hasSuffix(" action=greylist reason=new") }.count == 1)
-        #expect(lines.filter { $0.hasSuffix(" action=greylist age=0 reason=early") }.count == 99)
+        // age=0, or 1 when a second ticks during the burst
+        #expect(lines.filter { $0.hasSuffix(" action=greylist age=0 reason=early") || $0.hasSuffix(" action=greylist age=1 reason=early") }.count == 99)
         #expect(state.files() == ["192/192.0.2.7", "barrier"])
     }
 

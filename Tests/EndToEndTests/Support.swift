@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+@_exported import TestSupport
 import Testing
 
 /// The executables under test: the release binaries that ship, in `$CQGREYLIST_BUILT` (tools/test sets it to
@@ -23,29 +24,6 @@ enum Built {
 /// Whether the tests run as root: mounts, other users, network namespaces and Postfix need it. Tests that do
 /// are skipped otherwise, and the run says so.
 let runningAsRoot = getuid() == 0
-
-/// A fresh directory under the system's temporary directory, removed when the value goes away.
-final class TemporaryDirectory: @unchecked Sendable {
-    let path: String
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("cqgreylist-e2e-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    /// Every regular file under the directory, as paths relative to it.
-    func files() -> [String] {
-        let enumerator = FileManager.default.enumerator(atPath: path)
-        var result: [String] = []
-        while let next = enumerator?.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path + "/" + next, isDirectory: &isDirectory), !isDirectory.boolValue {
-                result.append(next)
-            }
-        }
-        return result.sorted()
-    }
-}
 
 /// What a finished process left.
 struct Finished {
@@ -130,11 +108,6 @@ func run(_ executable: String, _ arguments: [String] = [], environment: [String:
 /// Runs a shell command line (for raw bytes and redirections Foundation cannot express).
 func shell(_ command: String, environment: [String: String] = [:], input: Data = Data(), limit: TimeInterval = 30) throws -> Finished {
     try run("/bin/sh", ["-c", command], environment: environment, input: input, limit: limit)
-}
-
-/// Sets a file's mtime into the past, as time passing would.
-func age(_ path: String, by seconds: Int) throws {
-    try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -Double(seconds))], ofItemAtPath: path)
 }
 
 /// A real tcpserver on a loopback port running `program`, stopped when the value goes away.

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// A cdb compiled by tcpserver's own `tcprules` (rules for 192.0.2.7 among others): not a cqgreylist whitelist.
@@ -8,19 +9,6 @@ func tcprulesCDB(in directory: TemporaryDirectory) throws -> String {
     let made = try run("/usr/bin/tcprules", [rules, rules + ".tmp"], input: Data("192.0.2.7:allow,RELAYCLIENT=\"\"\n192.0.2.:allow\n:allow\n".utf8))
     #expect(made.status == 0, "\(made.errors)")
     return rules
-}
-
-/// Overwrites the stored data length of the record whose key is `key` (a cdb record is klen, dlen, key, data).
-func patchDataLength(ofKey key: String, in path: String, to length: UInt32) throws {
-    var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-    let keyBytes = Data(key.utf8), klen = withUnsafeBytes(of: UInt32(keyBytes.count).littleEndian) { Data($0) }
-    let offsets: Range<Int> = 2048..<bytes.count - keyBytes.count
-    let found: Int? = offsets.first { (offset: Int) -> Bool in
-        bytes[offset..<offset + keyBytes.count] == keyBytes && bytes[offset - 8..<offset - 4] == klen
-    }
-    let start = try #require(found)
-    bytes.replaceSubrange(start - 4..<start, with: withUnsafeBytes(of: length.littleEndian) { Data($0) })
-    try bytes.write(to: URL(fileURLWithPath: path))
 }
 
 /// cqgreylist-mkwhitelist run as a process, its cdb read by tinycdb's own `cdb` tool and by the wrapper.

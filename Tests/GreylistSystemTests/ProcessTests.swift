@@ -1,6 +1,7 @@
 import Foundation
 import Greylist
 @testable import GreylistSystem
+import TestSupport
 import Testing
 
 @Suite struct ProcessTests {

@@ -1,25 +1,8 @@
 import Foundation
 import Greylist
 @testable import GreylistSystem
+import TestSupport
 import Testing
-
-/// A fresh directory under the system's temporary directory, removed when the value goes away.
-final class TemporaryDirectory {
-    let path: String
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("cqgreylist-test-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
-
-func setModificationTime(_ path: String, secondsAgo: Int) throws {
-    try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -Double(secondsAgo))], ofItemAtPath: path)
-}
-
-func permissions(_ path: String) throws -> Int {
-    try (FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as! NSNumber).intValue
-}
 
 @Suite struct RecordDirectoryTests {
     let key = RecordKey(address: ClientAddress("192.0.2.7")!, ipv4Prefix: 32, ipv6Prefix: 64)
@@ -40,16 +23,16 @@ func permissions(_ path: String) throws -> Int {
         try store.apply(.create, to: key)  // a lost race: the record exists, nothing changes
         #expect(try store.record(for: key) == .pending(firstSeen: firstSeen))
 
-        try setModificationTime(file, secondsAgo: 600)
+        try age(file, by: 600)
         try store.apply(.markPassed, to: key)
         guard case .passed(let lastSeen) = try store.record(for: key) else { Issue.record("not passed"); return }
         #expect(abs(lastSeen - currentTime()) <= 2)
 
-        try setModificationTime(file, secondsAgo: 7200)
+        try age(file, by: 7200)
         try store.apply(.refresh, to: key)
         #expect(try store.record(for: key).map { if case .passed(let t) = $0 { abs(t - currentTime()) <= 2 } else { false } } == true)
 
-        try setModificationTime(file, secondsAgo: 90 * 86_400)
+        try age(file, by: 90 * 86_400)
         try store.apply(.restart, to: key)
         #expect(try store.record(for: key).map { if case .pending(let t) = $0 { abs(t - currentTime()) <= 2 } else { false } } == true)
     }
@@ -58,7 +41,7 @@ func permissions(_ path: String) throws -> Int {
         let temporary = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: temporary.path + "/192", withIntermediateDirectories: false)
         #expect(FileManager.default.createFile(atPath: temporary.path + "/192/192.0.2.7", contents: Data()))
-        try setModificationTime(temporary.path + "/192/192.0.2.7", secondsAgo: 400)
+        try age(temporary.path + "/192/192.0.2.7", by: 400)
         let record = try RecordDirectory(path: temporary.path).record(for: key)
         #expect(record.map { if case .pending(let t) = $0 { abs(currentTime() - 400 - t) <= 2 } else { false } } == true)
     }
@@ -127,7 +110,7 @@ func permissions(_ path: String) throws -> Int {
         let environment: Environment = ["TCPREMOTEIP": "::ffff:192.0.2.7"]
         #expect(greylister.run(environment: environment, now: currentTime()).outcome == .refuse(.new))
         #expect(greylister.run(environment: environment, now: currentTime()).outcome == .refuse(.early))
-        try setModificationTime(temporary.path + "/192/192.0.2.7", secondsAgo: 301)
+        try age(temporary.path + "/192/192.0.2.7", by: 301)
         let retried = greylister.run(environment: environment, now: currentTime())
         #expect(retried.outcome == .pass(.retried) && retried.key?.name == "192.0.2.7")
         #expect(greylister.run(environment: environment, now: currentTime()).outcome == .pass(.known))

@@ -1,25 +1,13 @@
 import Foundation
 import Greylist
 @testable import GreylistSystem
+import TestSupport
 import Testing
 
 /// Compiles `lines` into a cdb at `path` with the library's compiler, as cqgreylist-mkwhitelist does.
 func compile(_ lines: [String], to path: String) throws -> Bool {
     _ = try WhitelistDatabase(path: path).compile(from: .text(Array(lines.map { $0 + "\n" }.joined().utf8)))
     return true
-}
-
-/// Overwrites the stored data length of the record whose key is `key` (a cdb record is klen, dlen, key, data).
-func patchDataLength(ofKey key: String, in path: String, to length: UInt32) throws {
-    var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-    let keyBytes = Data(key.utf8), klen = withUnsafeBytes(of: UInt32(keyBytes.count).littleEndian) { Data($0) }
-    let offsets: Range<Int> = 2048..<bytes.count - keyBytes.count
-    let found: Int? = offsets.first { (offset: Int) -> Bool in
-        bytes[offset..<offset + keyBytes.count] == keyBytes && bytes[offset - 8..<offset - 4] == klen
-    }
-    let start = try #require(found)
-    bytes.replaceSubrange(start - 4..<start, with: withUnsafeBytes(of: length.littleEndian) { Data($0) })
-    try bytes.write(to: URL(fileURLWithPath: path))
 }
 
 /// The names in a directory, sorted.

@@ -45,7 +45,7 @@ enum FuzzChecks {
             if key.name.contains("/") || key.name.hasPrefix(".") || key.directory.contains("/") || key.name.isEmpty {
                 return "unsafe key \(key.relativePath)"
             }
-            if RecordKey(directory: key.directory.utf8, name: key.name.utf8) != key {
+            if RecordKey(directory: key.directory, name: key.name) != key {
                 return "key \(key.relativePath) is not recognised by the cleaner"
             }
         }

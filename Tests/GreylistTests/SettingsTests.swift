@@ -79,4 +79,46 @@ import Testing
         #expect(Set(Setting.allCases.map(\.environmentVariable)).count == Setting.allCases.count)
         #expect(Setting.allCases.allSatisfy { $0.environmentVariable.hasPrefix("CQGREYLIST_") })
     }
+
+    // The cleaner's settings: a bad value is an error, never a default.
+
+    static let cleanerSettings: [Setting] = [.directory, .delay, .window, .lifetime]
+
+    @Test(arguments: [
+        ([SettingValue(.lifetime, "90days")], [:], #"bad --lifetime value "90days": not a duration like 300, 300s, 5m, 1h or 1d"#),
+        ([SettingValue(.window, "soon")], [:], #"bad --window value "soon": not a duration like 300, 300s, 5m, 1h or 1d"#),
+        ([SettingValue(.directory, "")], [:], #"bad --dir value "": not a path"#),
+        ([], ["CQGREYLIST_LIFETIME": "90days"], #"bad CQGREYLIST_LIFETIME value "90days": not a duration like 300, 300s, 5m, 1h or 1d"#),
+        ([], ["CQGREYLIST_DELAY": "5x"], #"bad CQGREYLIST_DELAY value "5x": not a duration like 300, 300s, 5m, 1h or 1d"#),
+        ([], ["CQGREYLIST_WINDOW": "1 d"], #"bad CQGREYLIST_WINDOW value "1 d": not a duration like 300, 300s, 5m, 1h or 1d"#),
+        ([], ["CQGREYLIST_DIR": ""], #"bad CQGREYLIST_DIR value "": not a path"#),
+        ([SettingValue(.lifetime, "1d")], ["CQGREYLIST_LIFETIME": "forever"], #"bad CQGREYLIST_LIFETIME value "forever": not a duration like 300, 300s, 5m, 1h or 1d"#),
+        ([SettingValue(.window, "1h")], ["CQGREYLIST_DELAY": "2d"],
+         #"retry window 3600s (--window "1h") is shorter than the delay 172800s (CQGREYLIST_DELAY "2d")"#),
+        ([], ["CQGREYLIST_DELAY": "2d"], #"retry window 86400s (default) is shorter than the delay 172800s (CQGREYLIST_DELAY "2d")"#),
+    ] as [([SettingValue], [String: String], String)])
+    func strictSettingsRefuseABadValue(_ options: [SettingValue], _ environment: [String: String], _ problem: String) {
+        #expect(throws: SettingsError(problems: [problem])) {
+            try Settings(strictly: Self.cleanerSettings, options: options, environment: Environment(environment))
+        }
+    }
+
+    @Test func strictSettingsReportEveryBadValue() {
+        #expect(throws: SettingsError(problems: [#"bad --dir value "": not a path"#, #"bad CQGREYLIST_WINDOW value "x": not a duration like 300, 300s, 5m, 1h or 1d"#])) {
+            try Settings(strictly: Self.cleanerSettings, options: [.init(.directory, "")], environment: ["CQGREYLIST_WINDOW": "x"])
+        }
+    }
+
+    @Test func strictSettingsTakeRelativePathsAndOnlyTheSettingsAsked() throws {
+        let settings = try Settings(strictly: Self.cleanerSettings, options: [.init(.directory, "state"), .init(.lifetime, "90d")],
+                                    environment: ["CQGREYLIST_TIMEOUT": "0", "CQGREYLIST_IPV4_PREFIX": "16", "CQGREYLIST_WINDOW": "2d"])
+        #expect(settings.directory == "state")
+        #expect(settings.policy == Policy(delay: 300, window: 172_800, lifetime: 90 * 86_400))
+        #expect(settings.timeout == 60 && settings.ipv4Prefix == 32 && settings.problems.isEmpty)
+    }
+
+    @Test func theWrapperStillWantsAnAbsoluteDirectory() {
+        #expect(Settings(options: [.init(.directory, "state")]).problems == [#"bad --dir value "state": not an absolute path, using the default"#])
+        #expect(Settings(environment: ["CQGREYLIST_DIR": ""]).problems == [#"bad CQGREYLIST_DIR value "": not an absolute path, using the default"#])
+    }
 }
