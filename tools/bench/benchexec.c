@@ -5,7 +5,8 @@
  * Each SPECFILE line is: label <TAB> stdin-file <TAB> NAME=value ... <TAB> program arg ...
  * (space-separated lists; "-" for none). Each round runs every command BATCH times in turn, so slow
  * phases of a shared machine hit all commands alike. Prints, per command: median and mean microseconds
- * per run over the rounds, and peak RSS (ru_maxrss, the whole run including the exec'd program). */
+ * per run over the rounds, peak RSS (ru_maxrss, the whole run including the exec'd program), and page faults
+ * per run (ru_minflt + ru_majflt, mean over all runs). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <spawn.h>
@@ -20,7 +21,7 @@ enum { MAXCMD = 16, MAXARG = 32, MAXROUNDS = 1000 };
 struct command {
   char *label, *input, *argv[MAXARG], *envp[MAXARG];
   double perRound[MAXROUNDS];
-  long maxrss;
+  long maxrss, faults;
 };
 
 static int split(char *text, char **out) {
@@ -81,17 +82,19 @@ int main(int argc, char **argv) {
         struct rusage usage;
         if (wait4(pid, &status, 0, &usage) != pid) { perror("wait4"); return 111; }
         if (usage.ru_maxrss > c->maxrss) c->maxrss = usage.ru_maxrss;
+        c->faults += usage.ru_minflt + usage.ru_majflt;
       }
       c->perRound[round] = (now() - start) / batch * 1e6;
     }
   }
-  printf("%-28s %12s %12s %12s\n", "command", "median us", "mean us", "peak RSS KB");
+  printf("%-28s %12s %12s %12s %12s\n", "command", "median us", "mean us", "peak RSS KB", "faults/run");
   for (int i = 0; i < count; i++) {
     struct command *c = &commands[i];
     double sum = 0;
     for (int r = 0; r < rounds; r++) sum += c->perRound[r];
     qsort(c->perRound, rounds, sizeof(double), compare);
-    printf("%-28s %12.1f %12.1f %12ld\n", c->label, c->perRound[rounds / 2], sum / rounds, c->maxrss);
+    printf("%-28s %12.1f %12.1f %12ld %12.1f\n", c->label, c->perRound[rounds / 2], sum / rounds, c->maxrss,
+           (double)c->faults / ((double)rounds * batch));
   }
   return 0;
 }
