@@ -34,7 +34,9 @@ import Testing
         #expect(delivered() == 2)
         let reasons = server.wrapperLog.map { $0.split(separator: " reason=").last.map(String.init) ?? "" }
         #expect(reasons == ["new", "early", "retried", "known"], "\(server.wrapperLog)")
-        #expect(server.wrapperLog[2].contains(" age=360 ") || server.wrapperLog[2].contains(" age=361 "))
+        // Aged by 360 s; on a loaded machine the retry's swaks session may take a few seconds to reach the wrapper.
+        let age = server.wrapperLog[2].split(separator: " ").first { $0.hasPrefix("age=") }.flatMap { Int($0.dropFirst(4)) }
+        #expect(age.map { (360..<390).contains($0) } == true, "\(server.wrapperLog[2])")
     }
 
     @Test func tcpRulesExemptClientsAndChangeSettingsPerNetblock() throws {
