@@ -2,8 +2,10 @@
  * about what qmail-smtpd costs (one small C process reading and writing a socket), so that the wrapper's
  * share of a connection is not hidden under a bash server's. It speaks SMTP on stdin/stdout as qmail-smtpd
  * does under tcpserver and saves each message it accepts as a file in $STANDIN_MAILDIR (default ./mail),
- * written under a temporary name and renamed, as tools/stand-in-smtpd does. Unlike qmail-smtpd it hands the
- * message to no qmail-queue (no fork, no exec, no fsync).
+ * handed, as qmail-smtpd hands it to qmail-queue, to a child process: this program exec'd again with
+ * --queue FILE, which reads the message from a pipe, writes it and an envelope, each synced to disk as
+ * qmail-queue syncs its two files, and renames the message into place (the envelope goes to a hidden
+ * .envelopes directory, so that counting the directory's files counts messages).
  * Lines are read in bounded pieces: a command line longer than the buffer is refused whole (500), a message
  * line of any length is copied through piece by piece. 60 seconds without input end the session (451). */
 #include <errno.h>
@@ -14,13 +16,14 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 static char in[4096];
 static size_t inpos, inlen;
 static int pending_cr;      /* a CR held back from a full piece: it may be the line's last byte */
-static char tmp[1024] = ""; /* the message being written, removed if the session dies */
+static char tmp[1024] = ""; /* the queue child's message being written, removed if it dies */
 
 static void out(const char *s) {
   size_t len = strlen(s);
@@ -95,7 +98,55 @@ static int readmessage(FILE *file) {
   return failed ? -1 : 0;
 }
 
-int main(void) {
+/* The queue child: the message from stdin into name (through name.tmp), its envelope into the hidden
+ * .envelopes directory beside it, each fsync'd. Exit 0 when the message is in place. */
+static int queue(const char *name) {
+  char envelope[2200], directory[1100], buffer[8192];
+  const char *slash = strrchr(name, '/');
+  snprintf(tmp, sizeof tmp, "%s.tmp", name);
+  snprintf(directory, sizeof directory, "%.*s/.envelopes", (int)(slash - name), name);
+  snprintf(envelope, sizeof envelope, "%s/%s", directory, slash + 1);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) die(NULL);
+  ssize_t n;
+  while ((n = read(0, buffer, sizeof buffer)) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 || write(fd, buffer, (size_t)n) != n) die(NULL);
+  }
+  if (fsync(fd) != 0 || close(fd) != 0) die(NULL);
+  if (mkdir(directory, 0755) != 0 && errno != EEXIST) die(NULL);
+  int env = open(envelope, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (env < 0 || write(env, "F\0T\0", 4) != 4 || fsync(env) != 0 || close(env) != 0) die(NULL);
+  if (rename(tmp, name) != 0) die(NULL);
+  return 0;
+}
+
+/* Hands the message being read (up to the lone ".") to a queue child, as qmail-smtpd does with qmail-queue:
+ * 0 if the child put it in place. */
+static int handoff(const char *self, const char *name, const char *from, const char *rcpts, const char *remote,
+                   const char *host) {
+  int pipefd[2];
+  if (pipe(pipefd) != 0) { readmessage(NULL); return -1; }
+  pid_t child = fork();
+  if (child == 0) {
+    dup2(pipefd[0], 0);
+    close(pipefd[0]); close(pipefd[1]);
+    execl(self, self, "--queue", name, (char *)NULL);
+    _exit(111);
+  }
+  close(pipefd[0]);
+  FILE *file = child < 0 ? NULL : fdopen(pipefd[1], "w");
+  if (!file) close(pipefd[1]);
+  if (file) fprintf(file, "Return-Path: %s\nDelivered-To: %s\nReceived: from %s by %s (stand-in)\n", from, rcpts, remote, host);
+  int failed = readmessage(file);
+  if (file && fclose(file) != 0) failed = -1;
+  int status = 0;
+  if (child > 0) while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+  return failed || child < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ? -1 : 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "--queue") == 0) return queue(argv[2]);
   const char *maildir = getenv("STANDIN_MAILDIR");
   const char *host = getenv("TCPLOCALHOST");
   const char *remote = getenv("TCPREMOTEIP");
@@ -145,17 +196,7 @@ int main(void) {
       if (nrcpts == 0) { out("503 RCPT first\r\n"); continue; }
       out("354 go ahead\r\n");
       snprintf(name, sizeof name, "%s/%ld.%ld.%u", maildir, (long)time(NULL), (long)getpid(), messages++);
-      snprintf(tmp, sizeof tmp, "%s.tmp", name);
-      int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      FILE *file = fd < 0 ? NULL : fdopen(fd, "w");
-      if (fd >= 0 && !file) close(fd);
-      if (file) fprintf(file, "Return-Path: %s\nDelivered-To: %s\nReceived: from %s by %s (stand-in)\n",
-                        from, rcpts, remote, host);
-      int failed = readmessage(file);
-      if (file && fclose(file) != 0) failed = -1;
-      if (failed == 0 && rename(tmp, name) != 0) failed = -1;
-      if (failed) unlink(tmp);
-      tmp[0] = 0;
+      int failed = handoff(argv[0], name, from, rcpts, remote, host);
       if (failed) out("451 cannot save the message\r\n");
       else reply2("250 ok ", strrchr(name, '/') + 1);
       from[0] = 0; rcpts[0] = 0; nrcpts = 0;
