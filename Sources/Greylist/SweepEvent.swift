@@ -27,6 +27,8 @@ public enum SkipReason: String, Equatable, Sendable {
 /// What the cleaner was doing to an entry when it failed.
 public enum SweepOperation: String, Equatable, Sendable {
     case read, stat, remove, repair
+    /// The fresh look just before a removal or repair (the record was counted when it was read).
+    case recheck = "stat again"
 }
 
 /// A line the cleaner prints: on standard output, or a problem on standard error.

@@ -11,7 +11,7 @@ public struct FileError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String { "\(operation) \(path): \(problem)" }
 }
 
-/// What one `lstat` tells about a file.
+/// What one `stat` of a file (never through a symlink) tells about it.
 public struct FileStatus: Equatable, Sendable {
     /// Whether it is a regular file (not a symlink, directory, …).
     public var isRegularFile: Bool

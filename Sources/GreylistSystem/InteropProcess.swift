@@ -97,13 +97,20 @@ public func coverClosedStandardDescriptors() {
 
 /// Writes all of `text` to `fd`, with SIGPIPE ignored for the write alone: a reader that has gone away makes
 /// it fail with EPIPE instead of killing the process, and the disposition this process was given (which the
-/// next program inherits) is put back. Calls `sigaction(2)`, `write(2)`.
+/// next program inherits) is put back. A SIGPIPE left pending because it was blocked (an ignored signal that is
+/// blocked is still queued) is discarded by ignoring it once more, so it cannot reach the next program.
+/// Calls `sigaction(2)`, `write(2)`.
 public func writeAllWithoutSIGPIPE(_ text: String, to fd: CInt) throws(Errno) {
     var ignore = sigaction(), inherited = sigaction()
     unsafe cqgreylist_set_ignored(&ignore)
     unsafe sigaction(SIGPIPE, &ignore, &inherited)
     defer { unsafe sigaction(SIGPIPE, &inherited, nil) }
-    try writeAll(text, to: fd)
+    do {
+        try writeAll(text, to: fd)
+    } catch {
+        if error.rawValue == EPIPE { unsafe sigaction(SIGPIPE, &ignore, nil) }   // setting SIG_IGN discards a pending one
+        throw error
+    }
 }
 
 /// A timer that kills this process (SIGKILL, which no wait in the kernel can hold off but an uninterruptible

@@ -34,13 +34,17 @@ public struct RecordDirectory: RecordStore, Sendable {
     /// Reads `key`'s record with one `fstatat` in its first-level directory; nil if there is none.
     public func record(for key: RecordKey) throws(FileError) -> Record? {
         let directory = path + "/" + key.directory
+        var (operation, target) = ("open", directory)
         let status: FileStatus?
         do {
-            status = try withDirectory(atPath: directory) { (fd) throws(Errno) in try fileStatus(of: key.name, in: fd) }
-        } catch where error == .noSuchFile {
+            status = try withDirectory(atPath: directory) { (fd) throws(Errno) in
+                (operation, target) = ("stat", path(for: key))
+                return try fileStatus(of: key.name, in: fd)
+            }
+        } catch where error == .noSuchFile && operation == "open" {
             return nil
         } catch {
-            throw FileError(operation: "open", path: directory, problem: "\(error)")
+            throw FileError(operation: operation, path: target, problem: "\(error)")
         }
         guard let status else { return nil }
         guard let record = Self.record(from: status) else {
@@ -75,7 +79,7 @@ public struct RecordDirectory: RecordStore, Sendable {
         do throws(Errno) {
             switch action {
             case .none:
-                return true
+                return true   // returned above; the switch names every action
             case .create:
                 let create = { (fd: CInt) throws(Errno) in try createEmptyFile(named: key.name, in: fd, mode: Self.fileMode) }
                 do {

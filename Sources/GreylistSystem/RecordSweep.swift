@@ -50,8 +50,15 @@ public struct RecordSweep: Sendable {
             do { entries = try top.readEntries(upTo: batchSize) } catch { throw .unreadable(error) }
             if entries.isEmpty { return }
             for entry in entries.sorted(by: { $0.inode < $1.inode }) {
-                let isDirectory = entry.isDirectory ?? (((try? top.status(of: entry.name)) ?? nil)?.file.isDirectory == true)
-                guard isDirectory else {
+                var isDirectory = entry.isDirectory
+                if isDirectory == nil {   // readdir did not say: look
+                    do { isDirectory = try top.status(of: entry.name)?.file.isDirectory } catch {
+                        report(.failed(operation: .read, path: Self.joined(root, entry.name), problem: "\(error)"))
+                        continue
+                    }
+                    guard isDirectory != nil else { continue }   // gone since it was listed
+                }
+                guard isDirectory == true else {
                     report(.skipped(path: Self.joined(root, entry.name), reason: .notADirectoryOfRecords))
                     continue
                 }
@@ -100,10 +107,7 @@ public struct RecordSweep: Sendable {
                         report(.failed(operation: .stat, path: Self.joined(path, entry.name), problem: "\(error)"))
                         continue
                     }
-                    guard let status else {
-                        report(.failed(operation: .stat, path: Self.joined(path, entry.name), problem: "it vanished"))
-                        continue
-                    }
+                    guard let status else { continue }   // removed since it was listed (by a wrapper's restart race or another cleaner)
                     guard let record = RecordDirectory.record(from: status.file) else {
                         report(.skipped(path: Self.joined(path, entry.name), reason: .notARegularFile))
                         continue
@@ -137,7 +141,7 @@ public struct RecordSweep: Sendable {
             }
             let fresh: EntryStatus?
             do { fresh = try directory.status(of: item.name) } catch {
-                report(.failed(operation: .stat, path: file, problem: "\(error)"))
+                report(.failed(operation: .recheck, path: file, problem: "\(error)"))
                 continue
             }
             guard let fresh else { continue }   // gone already: nothing left to do

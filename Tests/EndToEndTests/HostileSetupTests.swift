@@ -113,6 +113,18 @@ import Testing
         #expect(result.output == direct.output && result.output.hasSuffix("ran\n"))
     }
 
+    /// The same with SIGPIPE blocked when the wrapper starts: an ignored signal that is blocked is still queued,
+    /// and a SIGPIPE left pending would reach the next program.
+    @Test func noSIGPIPEIsLeftPendingForTheNextProgram() throws {
+        let block = "import os, signal, sys; signal.signal(signal.SIGPIPE, signal.SIG_DFL); "   // Python ignores it by default
+            + "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGPIPE}); os.execv(sys.argv[1], sys.argv[1:])"
+        // grep itself is the next program: a shell would reset the signal mask for its children.
+        let result = try run("/bin/bash", ["-c", #"exec 4> >(:); wait $!; RELAYCLIENT= exec /usr/bin/python3 -c "$B" "$W" /bin/grep -E '^(SigPnd|ShdPnd|SigBlk)' /proc/self/status 2>&4"#],
+                             environment: environment.merging(["B": block]) { $1 })
+        #expect(result.status == 0)
+        #expect(result.output == "SigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\nSigBlk:\t0000000000001000\n", "\(result.output)")
+    }
+
     /// A file system that stops answering (here a FUSE server stopped with SIGSTOP, as a hung NFS server):
     /// the wrapper cannot hold the connection past its deadline.
     @Test(.enabled(if: runningAsRoot && FileManager.default.fileExists(atPath: "/dev/fuse"), "mounts a FUSE file system: needs root"))
