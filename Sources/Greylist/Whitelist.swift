@@ -51,12 +51,14 @@ public enum Whitelist {
     /// The longest line accepted.
     public static let maximumLineLength = 1000
 
-    /// Parses one line (without its LF; CR, blanks and `#` comments allowed), calling `network` for each
-    /// network it means (a tcprules range can mean several). Returns the entry's text, nil for a blank line.
+    /// Parses one line (without its LF; CR, blanks and `#` comments allowed), calling `network` with each
+    /// network it means (a tcprules range can mean several) and the entry's text. Returns the entry's text,
+    /// nil for a blank line.
+    @discardableResult
     public static func parseLine(_ line: ArraySlice<UInt8>, maskingHostBits: Bool = false,
-                                 _ network: (Network) -> Void) throws(WhitelistError) -> ArraySlice<UInt8>? {
+                                 _ network: (Network, _ entry: ArraySlice<UInt8>) -> Void) throws(WhitelistError) -> ArraySlice<UInt8>? {
         guard let entry = try entry(in: line) else { return nil }
-        try parseEntry(entry, maskingHostBits: maskingHostBits, network)
+        try parseEntry(entry, maskingHostBits: maskingHostBits) { network($0, entry) }
         return entry
     }
 

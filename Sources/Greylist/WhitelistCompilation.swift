@@ -68,13 +68,12 @@ public struct WhitelistCompilation: Sendable {
     public mutating func add(_ line: ArraySlice<UInt8>, number: Int,
                              _ network: (_ network: Network, _ entry: ArraySlice<UInt8>) -> Void = { _, _ in }) {
         do throws(WhitelistError) {
-            guard let entry = try Whitelist.entry(in: line) else { return }
-            try Whitelist.parseEntry(entry, maskingHostBits: maskingHostBits) { found in
+            let entry = try Whitelist.parseLine(line, maskingHostBits: maskingHostBits) { found, entry in
                 networks += 1
                 network(found, entry)
                 if verbose { note(found, entry: entry, line: number) }
             }
-            entries += 1
+            if entry != nil { entries += 1 }
         } catch {
             errorCount += 1
             if errors.count < Self.errorLimit { errors.append("\(source):\(number): \(error.reason)") }

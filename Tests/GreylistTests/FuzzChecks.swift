@@ -57,14 +57,14 @@ enum FuzzChecks {
     static func whitelist(_ bytes: [UInt8]) -> String? {
         var networks: [Network] = []
         let entry: ArraySlice<UInt8>?
-        do { entry = try Whitelist.parseLine(bytes[...], maskingHostBits: bytes.first.map { $0 & 1 == 1 } ?? false) { networks.append($0) } }
+        do { entry = try Whitelist.parseLine(bytes[...], maskingHostBits: bytes.first.map { $0 & 1 == 1 } ?? false) { network, _ in networks.append(network) } }
         catch { return error.reason.isEmpty || error.reason.contains("\n") ? "bad reason \(error.reason.debugDescription)" : nil }
         if entry == nil { return networks.isEmpty ? nil : "networks from a blank line" }
         if networks.isEmpty || networks.count > 16 { return "\(networks.count) networks from one entry" }
         var lengths = PrefixLengths()
         for network in networks {
             var reparsed: [Network] = []
-            guard (try? Whitelist.parseLine(Array(network.key.utf8)[...]) { reparsed.append($0) }) != nil,
+            guard (try? Whitelist.parseLine(Array(network.key.utf8)[...]) { found, _ in reparsed.append(found) }) != nil,
                   reparsed == [network] else { return "key \(network.key) does not parse back" }
             guard network.contains(network.address) else { return "\(network.key) does not contain its address" }
             lengths.insert(network)

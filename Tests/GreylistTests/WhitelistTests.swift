@@ -24,7 +24,7 @@ struct BadLineCase: CustomTestStringConvertible, Sendable {
 
 func parse(_ line: String, masking: Bool = false) throws(WhitelistError) -> (keys: [String], entry: String?) {
     var keys: [String] = []
-    let entry = try Whitelist.parseLine(Array(line.utf8)[...], maskingHostBits: masking) { keys.append($0.key) }
+    let entry = try Whitelist.parseLine(Array(line.utf8)[...], maskingHostBits: masking) { network, _ in keys.append(network.key) }
     return (keys, entry.map { String(decoding: $0, as: UTF8.self) })
 }
 
@@ -94,7 +94,7 @@ func parse(_ line: String, masking: Bool = false) throws(WhitelistError) -> (key
     @Test(arguments: [(0, 255), (1, 254), (3, 9), (17, 200), (128, 128), (0, 0), (100, 155)])
     func rangesBecomeExactlyTheirAddresses(_ first: Int, _ last: Int) throws {
         var networks: [Network] = []
-        _ = try Whitelist.parseLine(Array("198.51.100.\(first)-\(last)".utf8)[...]) { networks.append($0) }
+        try Whitelist.parseLine(Array("198.51.100.\(first)-\(last)".utf8)[...]) { network, _ in networks.append(network) }
         let covered = (0...255).filter { octet in networks.contains { $0.contains(ClientAddress("198.51.100.\(octet)")!) } }
         #expect(covered == Array(first...last))
         #expect(networks.reduce(0) { $0 + (1 << (32 - $1.prefixLength)) } == last - first + 1)
