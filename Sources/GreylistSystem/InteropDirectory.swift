@@ -56,10 +56,7 @@ import Greylist
         } catch where error == .noSuchFile {
             return nil
         }
-        let type = status.st_mode & S_IFMT
-        let file = FileStatus(isRegularFile: type == S_IFREG, isDirectory: type == S_IFDIR,
-                              size: Int64(status.st_size), modificationTime: Timestamp(status.st_mtim.tv_sec))
-        return EntryStatus(file: file, inode: UInt64(status.st_ino))
+        return EntryStatus(file: FileStatus(status), inode: UInt64(status.st_ino))
     }
 
     /// Removes the file `name`. Calls `unlinkat(2)`.

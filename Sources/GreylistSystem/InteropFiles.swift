@@ -38,9 +38,16 @@ func fileStatus(of name: String, in directory: CInt) throws(Errno) -> FileStatus
     } catch where error == .noSuchFile {
         return nil
     }
-    let type = status.st_mode & mode_t(S_IFMT)
-    return FileStatus(isRegularFile: type == mode_t(S_IFREG), isDirectory: type == mode_t(S_IFDIR),
-                      size: Int64(status.st_size), modificationTime: Timestamp(status.st_mtim.tv_sec))
+    return FileStatus(status)
+}
+
+extension FileStatus {
+    /// What a `stat` structure filled by `stat(2)` and its kin says.
+    init(_ status: stat) {
+        let type = status.st_mode & mode_t(S_IFMT)
+        self.init(isRegularFile: type == mode_t(S_IFREG), isDirectory: type == mode_t(S_IFDIR),
+                  size: Int64(status.st_size), modificationTime: Timestamp(status.st_mtim.tv_sec))
+    }
 }
 
 /// The status of `path` itself (a symlink is not followed); nil if it does not exist. Calls `lstat(2)`.
