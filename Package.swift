@@ -14,6 +14,8 @@ let package = Package(
     targets: [
         // tinycdb from Debian's libcdb-dev, with a shim for its macro accessors.
         .systemLibrary(name: "CTinyCDB", pkgConfig: "libcdb", providers: [.apt(["libcdb-dev"])]),
+        // hiredis from Debian's libhiredis-dev (its static library goes into the static wrapper).
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         // The C library for the shell, the same in the normal and the Embedded build (which has no Glibc overlay).
         .target(name: "CSystem"),
 
@@ -25,7 +27,7 @@ let package = Package(
         // The shell: system calls, the state directory, the cdb. Glibc only (the wrapper links it).
         .target(
             name: "GreylistSystem",
-            dependencies: ["Greylist", "CSystem", "CTinyCDB"],
+            dependencies: ["Greylist", "CSystem", "CTinyCDB", "CHiredis"],
             swiftSettings: [.strictMemorySafety()]),
 
         // The per-connection wrapper: a fully static executable in release builds.

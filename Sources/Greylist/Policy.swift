@@ -85,6 +85,9 @@ public struct Policy: Equatable, Sendable {
     /// How far ahead of the clock a record may be dated and still count as age 0; further ahead, it is
     /// untrustworthy (a clock that jumped, a restored backup) and is started over.
     public static let clockSkewTolerance: Seconds = 60
+    /// How long past its window the cleaner leaves a record (and a Redis key lives): longer than any wrapper takes
+    /// to decide, so none can be passing a record as it goes.
+    public static let cleanerGrace: Seconds = 3600
 
     /// Creates a policy.
     public init(delay: Seconds, window: Seconds, lifetime: Seconds, refreshInterval: Seconds = 3600) {

@@ -2,6 +2,7 @@
 public enum Setting: Int, CaseIterable, Sendable {
     case directory, whitelist, delay, window, lifetime, ipv4Prefix, ipv6Prefix, timeout, hostname, message
     case logOnly, failClosed
+    case redis, redisTimeout, redisPrefix, redisPasswordFile
 
     /// Calls `body` with each setting in order, without building an array (the wrapper's start-up stays lean).
     public static func forEach(_ body: (Setting) -> Void) {
@@ -35,6 +36,10 @@ public enum Setting: Int, CaseIterable, Sendable {
         case .message: "--message"
         case .logOnly: "--log-only"
         case .failClosed: "--fail-closed"
+        case .redis: "--redis"
+        case .redisTimeout: "--redis-timeout"
+        case .redisPrefix: "--redis-prefix"
+        case .redisPasswordFile: "--redis-password-file"
         }
     }
 
@@ -53,6 +58,10 @@ public enum Setting: Int, CaseIterable, Sendable {
         case .message: "CQGREYLIST_MESSAGE"
         case .logOnly: "CQGREYLIST_LOGONLY"
         case .failClosed: "CQGREYLIST_FAILCLOSED"
+        case .redis: "CQGREYLIST_REDIS"
+        case .redisTimeout: "CQGREYLIST_REDIS_TIMEOUT"
+        case .redisPrefix: "CQGREYLIST_REDIS_PREFIX"
+        case .redisPasswordFile: "CQGREYLIST_REDIS_PASSWORD_FILE"
         }
     }
 
@@ -73,7 +82,11 @@ public enum Setting: Int, CaseIterable, Sendable {
         case .hostname: ("NAME", "Name this host in replies (default $TCPLOCALHOST, control/me, localhost).")
         case .message: ("TEXT", "Refuse with TEXT (default \"\(Settings.defaults.message)\").")
         case .logOnly: ("", "Decide and log, but pass every client (default off).")
-        case .failClosed: ("", "Refuse clients when the state directory fails (default: pass them).")
+        case .failClosed: ("", "Refuse clients when the record store fails (default: pass them).")
+        case .redis: ("SERVERS", "Keep records on Redis: /socket, ip:port or [ipv6]:port, comma-separated, tried in order (default: the state directory).")
+        case .redisTimeout: ("TIME", "Give all Redis work of one connection TIME, e.g. 200ms (default 200ms).")
+        case .redisPrefix: ("PREFIX", "Begin Redis keys with PREFIX (default \"\(Settings.defaults.redisPrefix)\").")
+        case .redisPasswordFile: ("FILE", "Authenticate to Redis with FILE's password or user and password (default none).")
         }
     }
 }
@@ -106,8 +119,19 @@ public struct Settings: Equatable, Sendable {
     public var message = "greylisted, please try again later"
     /// Decide and log, but pass every client.
     public var logOnly = false
-    /// Refuse clients when the state directory fails.
+    /// Refuse clients when the record store fails.
     public var failClosed = false
+    /// The Redis servers to keep records on, tried in order; none means the state directory.
+    public var redisServers: [RedisServer] = []
+    /// How long all Redis work of one connection may take, connecting included.
+    public var redisTimeout: Milliseconds = 200
+    /// What every Redis key begins with.
+    public var redisPrefix = "cqgreylist:"
+    /// The file holding the Redis password (or user and password).
+    public var redisPasswordFile: String?
+
+    /// The longest Redis time budget: well within the wrapper's decision deadline.
+    public static let maximumRedisTimeout: Milliseconds = 4000
 
     /// The defaults of DESIGN §2.
     public static let defaults = Settings()
@@ -165,10 +189,26 @@ public struct Settings: Equatable, Sendable {
     /// Sets `setting` from its text, or says what is wrong with it.
     private mutating func apply(_ setting: Setting, _ value: String, allowingRelativePaths: Bool) -> String? {
         switch setting {
-        case .directory, .whitelist:
+        case .directory, .whitelist, .redisPasswordFile:
             guard !value.utf8.contains(0), allowingRelativePaths ? !value.isEmpty : value.hasPrefix("/")
             else { return allowingRelativePaths ? "not a path" : "not an absolute path" }
-            if setting == .directory { directory = value } else { whitelist = value }
+            switch setting {
+            case .directory: directory = value
+            case .whitelist: whitelist = value
+            default: redisPasswordFile = value
+            }
+        case .redis:
+            switch RedisServer.parseList(value) {
+            case .success(let servers): redisServers = servers
+            case .failure(let problem): return problem.reason
+            }
+        case .redisTimeout:
+            guard let milliseconds = Self.parseMilliseconds(value), (1...Self.maximumRedisTimeout).contains(milliseconds)
+            else { return "not a duration from 1ms to \(Self.maximumRedisTimeout)ms, like 200ms or 1s" }
+            redisTimeout = milliseconds
+        case .redisPrefix:
+            guard value.utf8.count <= 64, Self.isPrintableWord(value) else { return "must be 1 to 64 printable ASCII characters without spaces" }
+            redisPrefix = value
         case .delay, .window, .lifetime, .timeout:
             guard let seconds = Self.parseDuration(value) else { return "not a duration like 300, 300s, 5m, 1h or 1d" }
             switch setting {
@@ -198,15 +238,22 @@ public struct Settings: Equatable, Sendable {
         return nil
     }
 
-    /// Seconds from `300`, `300s`, `5m`, `1h` or `1d`, up to ten years.
+    /// Seconds from `300`, `300s`, `5m`, `1h` or `1d` (or whole seconds in `ms`), up to ten years.
     public static func parseDuration(_ text: String) -> Seconds? {
-        let units: [Character: Seconds] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-        let unit = text.last.flatMap { units[$0] }
-        let digits = unit == nil ? Substring(text) : text.dropLast()
-        guard (1...9).contains(digits.count), digits.allSatisfy({ ("0"..."9").contains($0) }), let number = Seconds(digits), number >= 0
+        guard let milliseconds = parseMilliseconds(text), milliseconds % 1000 == 0 else { return nil }
+        return milliseconds / 1000
+    }
+
+    /// Milliseconds from `200ms`, or from any duration `parseDuration` takes, up to ten years.
+    public static func parseMilliseconds(_ text: String) -> Milliseconds? {
+        let units: [String: Milliseconds] = ["ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000]
+        let suffix = String(text.reversed().prefix(while: { !("0"..."9").contains($0) }).reversed())
+        guard let unit = suffix.isEmpty ? 1000 : units[suffix] else { return nil }
+        let digits = text.dropLast(suffix.count)
+        guard (1...12).contains(digits.count), digits.allSatisfy({ ("0"..."9").contains($0) }), let number = Milliseconds(digits)
         else { return nil }
-        let seconds = number * (unit ?? 1)
-        return seconds <= 10 * 366 * 86_400 ? seconds : nil
+        let (milliseconds, overflow) = number.multipliedReportingOverflow(by: unit)
+        return !overflow && milliseconds <= 10 * 366 * 86_400_000 ? milliseconds : nil
     }
 
     /// A duration for people: `3d 4h`, `5m 12s`, `42s` (the two largest units).

@@ -38,15 +38,20 @@ public struct Greylister<Store: RecordStore> {
             }
             let key = RecordKey(address: address, ipv4Prefix: settings.ipv4Prefix, ipv6Prefix: settings.ipv6Prefix)
             do {
-                var decision = settings.policy.decide(record: try store.record(for: key), now: now)
-                if try !store.apply(decision.storeAction, to: key) {
-                    // Another connection made the record between our read and our create: it logs `new`, we
-                    // decide on the record it made.
-                    decision = settings.policy.decide(record: try store.record(for: key), now: now)
-                    _ = try store.apply(decision.storeAction, to: key)
+                defer { store.close() }
+                var (record, storeNow) = try store.read(key, now: now)
+                var decision = settings.policy.decide(record: record, now: storeNow)
+                if try !store.apply(decision.storeAction, to: key, previous: record, now: storeNow) {
+                    // Another connection made or moved the record between our read and our write: it logs what
+                    // it did, we decide on the record it left.
+                    (record, storeNow) = try store.read(key, now: now)
+                    decision = settings.policy.decide(record: record, now: storeNow)
+                    _ = try store.apply(decision.storeAction, to: key, previous: record, now: storeNow)
                 }
+                warnings += store.warnings
                 return Verdict(client: client, key: key, decision: decision, logOnly: settings.logOnly, warnings: warnings)
             } catch {
+                warnings += store.warnings
                 let reason = Reason.error(error.description)
                 return Verdict(client: client, key: key, outcome: settings.failClosed ? .refuse(reason) : .pass(reason),
                                logOnly: settings.logOnly, warnings: warnings)
@@ -58,4 +63,9 @@ public struct Greylister<Store: RecordStore> {
 extension Greylister where Store == RecordDirectory {
     /// A greylister with records in the settings' state directory.
     public init(settings: Settings) { self.init(settings: settings, store: RecordDirectory(path: settings.directory)) }
+}
+
+extension Greylister where Store == RedisStore {
+    /// A greylister with records on the settings' Redis servers.
+    public init(redisSettings settings: Settings) { self.init(settings: settings, store: RedisStore(settings: settings)) }
 }

@@ -1,13 +1,20 @@
 import Greylist
 
 /// Where records live. The policy decides; a store reads a record and carries out the decision's action.
-/// The state directory is one; a shared store for several MX hosts is another.
+/// The state directory is one; Redis, shared by several MX hosts, is another.
 public protocol RecordStore {
-    /// Reads `key`'s record; nil if there is none.
-    func record(for key: RecordKey) throws(FileError) -> Record?
-    /// Carries out `action` on `key`'s record; false when a create found a record there already (another
-    /// connection made it first).
-    func apply(_ action: StoreAction, to key: RecordKey) throws(FileError) -> Bool
+    /// What a read or a write throws: it names the file or server and the problem.
+    associatedtype Failure: Error, CustomStringConvertible
+    /// Reads `key`'s record (nil if there is none), and the time to judge it at: the store's own clock where it
+    /// has one (so that all MX hosts sharing it agree), else `now`.
+    func read(_ key: RecordKey, now: Timestamp) throws(Failure) -> (record: Record?, now: Timestamp)
+    /// Carries out `action`, decided at `now` on `previous` (the record as read). False when the record was no
+    /// longer `previous` (a create that found one, another connection's change), so nothing was written.
+    func apply(_ action: StoreAction, to key: RecordKey, previous: Record?, now: Timestamp) throws(Failure) -> Bool
+    /// Problems met that did not stop the store, for `warning:` lines.
+    var warnings: [String] { get }
+    /// Lets go of anything held open (a connection), before the client is passed on or refused.
+    func close()
 }
 
 /// The state directory: one file per record key, in cqgreylist 0.2's layout (DESIGN §3).
@@ -15,6 +22,7 @@ public protocol RecordStore {
 /// Below the state directory nothing is followed through a symlink: the first-level directory is opened
 /// with `O_NOFOLLOW` and the record is read and written relative to it, as the cleaner walks it.
 public struct RecordDirectory: RecordStore, Sendable {
+    public typealias Failure = FileError
     /// The directory's path.
     public let path: String
 
@@ -102,4 +110,20 @@ public struct RecordDirectory: RecordStore, Sendable {
         guard done else { throw FileError(operation: operation, path: file, problem: "not a regular file") }
         return true
     }
+
+    /// Reads `key`'s record, judged by the wall clock's `now`.
+    public func read(_ key: RecordKey, now: Timestamp) throws(FileError) -> (record: Record?, now: Timestamp) {
+        (try record(for: key), now)
+    }
+
+    /// Carries out `action`; a write sets the mtime to the file system's now, a create is `O_EXCL`.
+    public func apply(_ action: StoreAction, to key: RecordKey, previous: Record?, now: Timestamp) throws(FileError) -> Bool {
+        try apply(action, to: key)
+    }
+
+    /// None: the state directory gives no warnings of its own.
+    public var warnings: [String] { [] }
+
+    /// Nothing: each read and write opens and closes what it needs.
+    public func close() {}
 }

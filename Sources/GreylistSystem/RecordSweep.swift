@@ -11,7 +11,7 @@ import Greylist
 public struct RecordSweep: Sendable {
     /// How long past its window a record must be before it is removed: longer than any wrapper takes to decide,
     /// so no wrapper deciding on a record can be passing one the cleaner removes.
-    public static let defaultGrace: Seconds = 3600
+    public static let defaultGrace: Seconds = Policy.cleanerGrace
 
     /// The state directory.
     public let path: String

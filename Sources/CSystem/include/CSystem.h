@@ -13,6 +13,11 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 /* errno, a macro. */
 static inline int cqgreylist_errno(void) { return errno; }
@@ -21,6 +26,8 @@ static inline int cqgreylist_open(const char *path, int flags, mode_t mode) { re
 static inline int cqgreylist_openat(int directory, const char *path, int flags, mode_t mode) {
     return openat(directory, path, flags, mode);
 }
+/* fcntl(2), variadic. */
+static inline int cqgreylist_fcntl_int(int fd, int command, int argument) { return fcntl(fd, command, argument); }
 /* SIG_IGN, a macro with a cast, as the handler of an action. */
 static inline void cqgreylist_set_ignored(struct sigaction *action) { action->sa_handler = SIG_IGN; }
 /* A function as the handler of an action. */

@@ -1,0 +1,169 @@
+/// One reply of a Redis server, as its client library parsed it.
+public enum RedisReply: Equatable, Sendable {
+    case status(String)
+    case error(String)
+    case integer(Int64)
+    case bulk([UInt8])
+    case null
+    case array([RedisReply])
+}
+
+/// A Redis server's reply that does not say what was asked, or an error it sent: the text names the command.
+public struct RedisReplyError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// E.g. `SET: OOM command not allowed when used memory > 'maxmemory'`.
+    public let description: String
+    /// Creates the error.
+    public init(_ description: String) { self.description = description }
+}
+
+/// Records on Redis (DESIGN §3a): the key is the prefix and the record's file name, the value its state and time
+/// as text (`pending 1764486000`, `passed 1764486000`), and every key expires when the cleaner would remove it.
+/// Commands go out as argument lists and replies come back as values, so all of this is pure.
+public struct RedisRecords: Equatable, Sendable {
+    /// What every key begins with.
+    public var prefix: String
+    /// The windows that give the keys their time to live.
+    public var policy: Policy
+
+    /// A record store layout with keys under `prefix`, living as long as `policy` keeps records.
+    public init(prefix: String, policy: Policy) { (self.prefix, self.policy) = (prefix, policy) }
+
+    /// The Redis key of a record: `cqgreylist:192.0.2.7`, `cqgreylist:2001:db8:1:2::`.
+    public func key(for recordKey: RecordKey) -> [UInt8] { Array(prefix.utf8) + recordKey.name.utf8 }
+
+    /// A record's value: its state and its one time, in seconds since the epoch.
+    public static func value(of record: Record) -> [UInt8] {
+        switch record {
+        case .pending(let firstSeen): Array("pending \(firstSeen)".utf8)
+        case .passed(let lastSeen): Array("passed \(lastSeen)".utf8)
+        }
+    }
+
+    /// The record a value holds; nil for anything `value(of:)` does not write.
+    public static func record(fromValue value: [UInt8]) -> Record? {
+        guard let space = value.firstIndex(of: UInt8(ascii: " ")), (1...19).contains(value.count - space - 1),
+              value[(space + 1)...].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+              let time = Timestamp(String(decoding: value[(space + 1)...], as: UTF8.self))
+        else { return nil }
+        switch String(decoding: value[..<space], as: UTF8.self) {
+        case "pending": return .pending(firstSeen: time)
+        case "passed": return .passed(lastSeen: time)
+        default: return nil
+        }
+    }
+
+    /// How many seconds from `now` a key holding `record` lives: until the cleaner would remove the record
+    /// from a state directory (its window, plus the cleaner's grace). At least a second.
+    public func timeToLive(of record: Record, now: Timestamp) -> Seconds {
+        let life = switch record {
+        case .pending: policy.window
+        case .passed: policy.passedRecordLife
+        }
+        return max(1, record.time + life + Policy.cleanerGrace - now)
+    }
+
+    /// The record a store action leaves, written at `now`; nil for `.none`.
+    public static func record(after action: StoreAction, now: Timestamp) -> Record? {
+        switch action {
+        case .none: nil
+        case .create, .restart: .pending(firstSeen: now)
+        case .markPassed, .refresh: .passed(lastSeen: now)
+        }
+    }
+
+    /// Sets `KEYS[1]` to `ARGV[2]` with a time to live of `ARGV[3]` seconds only if it still holds `ARGV[1]`; 1 if
+    /// set. A record another MX host moved on meanwhile (or Redis expired) is left alone, never written back.
+    public static let compareAndSetScript = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) return 1 end return 0
+        """
+
+    /// The commands that read a record, pipelined in one round trip: `AUTH` if there are credentials, the
+    /// server's clock (`TIME`, so all MX hosts judge ages by one clock), and the record.
+    public func readCommands(for recordKey: RecordKey, credentials: RedisCredentials?) -> [[[UInt8]]] {
+        var commands = credentials.map { [$0.authCommand] } ?? []
+        commands.append([Array("TIME".utf8)])
+        commands.append([Array("GET".utf8), key(for: recordKey)])
+        return commands
+    }
+
+    /// The record and the server's time from the replies to `readCommands`.
+    public func interpretRead(_ replies: [RedisReply]) throws(RedisReplyError) -> (record: Record?, now: Timestamp) {
+        guard replies.count >= 2 else { throw RedisReplyError("missing replies") }
+        if replies.count == 3 {
+            switch replies[0] {
+            case .status: break
+            case .error(let text): throw RedisReplyError("AUTH: \(text)")
+            default: throw RedisReplyError("AUTH: unexpected reply")
+            }
+        }
+        let time = replies[replies.count - 2], value = replies[replies.count - 1]
+        guard case .array(let parts) = time, parts.count == 2, case .bulk(let seconds) = parts[0],
+              let now = Timestamp(String(decoding: seconds, as: UTF8.self))
+        else { throw RedisReplyError("TIME: \(Self.describe(time))") }
+        switch value {
+        case .null: return (nil, now)
+        case .bulk(let bytes):
+            guard let record = Self.record(fromValue: bytes) else {
+                throw RedisReplyError("GET: not a record: \(LogLine.escaped(bytes: bytes[...]))")
+            }
+            return (record, now)
+        default: throw RedisReplyError("GET: \(Self.describe(value))")
+        }
+    }
+
+    /// The command that carries out `action` on a record read as `previous`, at the server's `now`: a create
+    /// is `SET NX`, any other write a compare-and-set of the value read. Nil for `.none`.
+    public func writeCommand(_ action: StoreAction, for recordKey: RecordKey, previous: Record?, now: Timestamp) -> [[UInt8]]? {
+        guard let record = Self.record(after: action, now: now) else { return nil }
+        let ttl = Array("\(timeToLive(of: record, now: now))".utf8)
+        guard action != .create, let previous else {
+            return [Array("SET".utf8), key(for: recordKey), Self.value(of: record), Array("NX".utf8), Array("EX".utf8), ttl]
+        }
+        return [Array("EVAL".utf8), Array(Self.compareAndSetScript.utf8), Array("1".utf8), key(for: recordKey),
+                Self.value(of: previous), Self.value(of: record), ttl]
+    }
+
+    /// Whether the write went through: false when the record was no longer what was read (a create that found
+    /// one, another host's change, an expiry), so the decision is taken again on what is there now.
+    public static func interpretWrite(_ reply: RedisReply) throws(RedisReplyError) -> Bool {
+        switch reply {
+        case .status: return true                  // SET … NX made it
+        case .null, .integer(0): return false      // SET … NX found one; the compare-and-set found another value
+        case .integer(1): return true
+        case .error(let text): throw RedisReplyError(text)
+        default: throw RedisReplyError("unexpected reply \(describe(reply))")
+        }
+    }
+
+    /// A reply in a few words, for errors.
+    static func describe(_ reply: RedisReply) -> String {
+        switch reply {
+        case .status(let text): "status \(LogLine.escaped(text))"
+        case .error(let text): text
+        case .integer(let value): "integer \(value)"
+        case .bulk(let bytes): "string \(LogLine.escaped(bytes: bytes.prefix(40)))"
+        case .null: "nil"
+        case .array(let items): "array of \(items.count)"
+        }
+    }
+}
+
+/// The Redis password, or user and password, from the password file (`requirepass`, or an ACL user).
+public struct RedisCredentials: Equatable, Sendable {
+    /// The ACL user; nil for the default user.
+    public var user: [UInt8]?
+    /// The password.
+    public var password: [UInt8]
+
+    /// Reads the file's first line: `password` or `user password`; nil if it holds neither.
+    public init?(fileContents: [UInt8]) {
+        var line = fileContents.prefix { $0 != UInt8(ascii: "\n") }
+        if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+        let words = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
+        guard (1...2).contains(words.count), !words.contains(where: { $0.contains(UInt8(ascii: "\t")) }) else { return nil }
+        (user, password) = words.count == 2 ? (Array(words[0]), Array(words[1])) : (nil, Array(words[0]))
+    }
+
+    /// `AUTH [user] password`.
+    var authCommand: [[UInt8]] { [Array("AUTH".utf8)] + (user.map { [$0] } ?? []) + [password] }
+}
