@@ -38,10 +38,16 @@ public struct RecordKey: Hashable, Sendable {
     /// nil for anything that is not a record name of this layout (the cleaner reports such files and leaves
     /// them alone).
     public init?(directory: [UInt8], name: [UInt8]) {
-        let expectedDirectory: String
+        guard let key = RecordKey(name: name), directory.elementsEqual(key.directory.utf8) else { return nil }
+        self = key
+    }
+
+    /// The key whose record name is `name` (as in the state directory, or after the prefix of a Redis key); nil
+    /// for anything that is not a record name of this layout.
+    public init?(name: [UInt8]) {
         if let value = ClientAddress.parseIPv4(name) ?? ClientAddress.parseIPv4(name, octets: 3).map({ $0 << 8 }) {
             address = .v4(value)   // the strict parser accepts only the canonical spelling
-            expectedDirectory = String(value >> 24)
+            directory = String(value >> 24)
         } else {
             let underscore = name.firstIndex(of: UInt8(ascii: "_"))
             let text = name[..<(underscore ?? name.endIndex)]
@@ -57,10 +63,9 @@ public struct RecordKey: Hashable, Sendable {
             var canonical: [UInt8] = []
             address.appendText(to: &canonical)
             guard canonical.elementsEqual(text), address.masked(to: length) == address else { return nil }
-            expectedDirectory = String(UInt16(truncatingIfNeeded: value >> 112), radix: 16)
+            directory = String(UInt16(truncatingIfNeeded: value >> 112), radix: 16)
         }
-        guard directory.elementsEqual(expectedDirectory.utf8) else { return nil }
-        (self.directory, self.name) = (expectedDirectory, String(decoding: name, as: UTF8.self))
+        self.name = String(decoding: name, as: UTF8.self)
     }
 
     /// The key a file of the state directory stands for, from the names' text.

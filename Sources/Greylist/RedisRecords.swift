@@ -136,7 +136,7 @@ public struct RedisRecords: Equatable, Sendable {
     }
 
     /// A reply in a few words, for errors.
-    static func describe(_ reply: RedisReply) -> String {
+    public static func describe(_ reply: RedisReply) -> String {
         switch reply {
         case .status(let text): "status \(LogLine.escaped(text))"
         case .error(let text): text
@@ -165,5 +165,5 @@ public struct RedisCredentials: Equatable, Sendable {
     }
 
     /// `AUTH [user] password`.
-    var authCommand: [[UInt8]] { [Array("AUTH".utf8)] + (user.map { [$0] } ?? []) + [password] }
+    public var authCommand: [[UInt8]] { [Array("AUTH".utf8)] + (user.map { [$0] } ?? []) + [password] }
 }

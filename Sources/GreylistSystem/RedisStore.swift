@@ -33,7 +33,7 @@ public final class RedisStore: RecordStore {
 
     /// Reads `key`'s record and the server's clock in one round trip (with `AUTH` first, on a new connection).
     public func read(_ key: RecordKey, now: Timestamp) throws(RedisStoreError) -> (record: Record?, now: Timestamp) {
-        let credentials = connection == nil ? try loadCredentials() : nil
+        let credentials = connection == nil ? try redisCredentials(passwordFile: passwordFile) : nil
         let (replies, server) = try exchange(records.readCommands(for: key, credentials: credentials))
         do {
             return try records.interpretRead(replies)
@@ -77,33 +77,39 @@ public final class RedisStore: RecordStore {
         if let connection { return connection }
         let deadline = self.deadline ?? monotonicMilliseconds() + budget
         self.deadline = deadline
-        var failures: [String] = []
-        for server in servers {
-            do {
-                let connection = (try RedisConnection(to: server, deadline: deadline), server: server)
-                if !failures.isEmpty { warnings.append("redis \(failures.joined(separator: "; ")); used \(server)") }
-                self.connection = connection
-                return connection
-            } catch {
-                failures.append("\(server): \(error)")
-            }
-        }
-        throw RedisStoreError("redis " + (failures.isEmpty ? "no server configured" : failures.joined(separator: "; ")))
+        let (connection, server, failures) = try connectToFirst(of: servers, deadline: deadline)
+        if !failures.isEmpty { warnings.append("redis \(failures); used \(server)") }
+        self.connection = (connection, server)
+        return (connection, server)
     }
+}
 
-    /// The password file's credentials; nil without a password file.
-    private func loadCredentials() throws(RedisStoreError) -> RedisCredentials? {
-        guard let passwordFile else { return nil }
-        let contents: [UInt8]?
+/// A connection to the first of `servers` that accepts one before `deadline`, and what the ones before it said.
+func connectToFirst(of servers: [RedisServer], deadline: Milliseconds) throws(RedisStoreError)
+    -> (RedisConnection, server: RedisServer, failures: String) {
+    var failures: [String] = []
+    for server in servers {
         do {
-            contents = try readFile(atPath: passwordFile, limit: 4096)
+            return (try RedisConnection(to: server, deadline: deadline), server, failures.joined(separator: "; "))
         } catch {
-            throw RedisStoreError("redis: unable to read password file \(LogLine.escaped(passwordFile)): \(error)")
+            failures.append("\(server): \(error)")
         }
-        guard let contents else { throw RedisStoreError("redis: password file \(LogLine.escaped(passwordFile)) does not exist") }
-        guard let loaded = RedisCredentials(fileContents: contents) else {
-            throw RedisStoreError("redis: password file \(LogLine.escaped(passwordFile)) holds neither \"password\" nor \"user password\"")
-        }
-        return loaded
     }
+    throw RedisStoreError("redis " + (failures.isEmpty ? "no server configured" : failures.joined(separator: "; ")))
+}
+
+/// The credentials in the password file at `path`; nil without one.
+func redisCredentials(passwordFile path: String?) throws(RedisStoreError) -> RedisCredentials? {
+    guard let path else { return nil }
+    let contents: [UInt8]?
+    do {
+        contents = try readFile(atPath: path, limit: 4096)
+    } catch {
+        throw RedisStoreError("redis: unable to read password file \(LogLine.escaped(path)): \(error)")
+    }
+    guard let contents else { throw RedisStoreError("redis: password file \(LogLine.escaped(path)) does not exist") }
+    guard let credentials = RedisCredentials(fileContents: contents) else {
+        throw RedisStoreError("redis: password file \(LogLine.escaped(path)) holds neither \"password\" nor \"user password\"")
+    }
+    return credentials
 }

@@ -36,19 +36,42 @@ struct Clean: QmailCommand {
     @Flag(name: [.short, .long], help: "Name each file removed, repaired, or kept because it changed.")
     var verbose = false
 
+    @Option(help: ArgumentHelp("Use the records on Redis at SERVERS, as the wrapper's --redis (default: the state directory).", valueName: "SERVERS"))
+    var redis: String?
+
+    @Option(help: ArgumentHelp("Redis keys begin with PREFIX (default \"\(Settings.defaults.redisPrefix)\").", valueName: "PREFIX"))
+    var redisPrefix: String?
+
+    @Option(help: ArgumentHelp("Authenticate to Redis with FILE's password or user and password.", valueName: "FILE"))
+    var redisPasswordFile: String?
+
+    @Flag(help: "Copy the state directory's live records into Redis (keeping their times), for the move to several MX hosts; change no file.")
+    var copyToRedis = false
+
     func execute() -> ExitStatus {
         var options: [SettingValue] = []
         if let dir { options.append(SettingValue(.directory, dir)) }
         if let window { options.append(SettingValue(.window, window)) }
         if let lifetime { options.append(SettingValue(.lifetime, lifetime)) }
+        if let redis { options.append(SettingValue(.redis, redis)) }
+        if let redisPrefix { options.append(SettingValue(.redisPrefix, redisPrefix)) }
+        if let redisPasswordFile { options.append(SettingValue(.redisPasswordFile, redisPasswordFile)) }
         let settings: Settings
         do {
-            settings = try Settings(strictly: [.directory, .delay, .window, .lifetime], options: options,
-                                    environment: Environment(lookup: environmentValue))
+            settings = try Settings(strictly: [.directory, .delay, .window, .lifetime, .redis, .redisPrefix, .redisPasswordFile],
+                                    options: options, environment: Environment(lookup: environmentValue))
         } catch {
             for problem in error.problems { report("fatal: \(problem)") }
             return .badInput
         }
+        if copyToRedis {
+            guard !settings.redisServers.isEmpty, !stats, !dryRun else {
+                report("fatal: --copy-to-redis needs --redis (or CQGREYLIST_REDIS), and neither --stats nor --dry-run")
+                return .badInput
+            }
+            return copyToRedis(settings)
+        }
+        if !settings.redisServers.isEmpty { return runOnRedis(settings) }
 
         let started = monotonicMilliseconds()
         let changing = !dryRun && !stats

@@ -1,0 +1,111 @@
+import Greylist
+
+/// The administrator's tools' connection to Redis: to the first listed server that accepts one, authenticated,
+/// each exchange with its own time limit (a scan of millions of keys takes many).
+public final class RedisToolConnection {
+    /// The server connected to.
+    public let server: RedisServer
+    private let connection: RedisConnection
+    private let timeout: Milliseconds
+
+    /// Connects with the settings' servers and password file; each exchange may take `timeout`.
+    public init(settings: Settings, timeout: Milliseconds = 10_000) throws(RedisStoreError) {
+        self.timeout = timeout
+        let credentials = try redisCredentials(passwordFile: settings.redisPasswordFile)
+        (connection, server, _) = try connectToFirst(of: settings.redisServers, deadline: monotonicMilliseconds() + timeout)
+        if let credentials, case .error(let text) = try exchange([credentials.authCommand])[0] {
+            throw RedisStoreError("redis \(server): AUTH: \(text)")
+        }
+    }
+
+    /// Sends `commands` and returns their replies, within the time limit.
+    public func exchange(_ commands: [[[UInt8]]]) throws(RedisStoreError) -> [RedisReply] {
+        do {
+            return try connection.exchange(commands, deadline: monotonicMilliseconds() + timeout)
+        } catch {
+            throw RedisStoreError("redis \(server): \(error)")
+        }
+    }
+
+    /// The server's clock.
+    public func time() throws(RedisStoreError) -> Timestamp {
+        let reply = try exchange([[Array("TIME".utf8)]])[0]
+        guard case .array(let parts) = reply, parts.count == 2, case .bulk(let seconds) = parts[0],
+              let now = Timestamp(String(decoding: seconds, as: UTF8.self))
+        else { throw RedisStoreError("redis \(server): TIME: unexpected reply") }
+        return now
+    }
+
+    /// Reports each record under `records`' prefix as the cleaner's sweep does (`.record`, or `.skipped` for a
+    /// key that holds no record), reading them with `SCAN` and `MGET` in batches, so memory stays flat.
+    public func scan(_ records: RedisRecords, batchSize: Int = 1000, _ report: (SweepEvent) -> Void) throws(RedisStoreError) {
+        let pattern = Array(records.prefix.utf8).flatMap { Self.isGlobSpecial($0) ? [UInt8(ascii: "\\"), $0] : [$0] } + [UInt8(ascii: "*")]
+        var cursor = Array("0".utf8)
+        repeat {
+            let reply = try exchange([[Array("SCAN".utf8), cursor, Array("MATCH".utf8), pattern, Array("COUNT".utf8), Array("\(batchSize)".utf8)]])[0]
+            guard case .array(let parts) = reply, parts.count == 2, case .bulk(let next) = parts[0], case .array(let items) = parts[1]
+            else { throw RedisStoreError("redis \(server): SCAN: \(RedisRecords.describe(reply))") }
+            let keys = items.compactMap { if case .bulk(let key) = $0 { key } else { nil } }
+            cursor = next
+            guard !keys.isEmpty else { continue }
+            let values = try exchange([[Array("MGET".utf8)] + keys])[0]
+            guard case .array(let values) = values, values.count == keys.count
+            else { throw RedisStoreError("redis \(server): MGET: \(RedisRecords.describe(values))") }
+            for (key, value) in zip(keys, values) {
+                let name = Array(key.dropFirst(records.prefix.utf8.count))
+                switch value {
+                case .null: continue   // expired between SCAN and MGET
+                case .bulk(let bytes):
+                    if let recordKey = RecordKey(name: name), let record = RedisRecords.record(fromValue: bytes) {
+                        report(.record(recordKey, record))
+                    } else {
+                        report(.skipped(path: key, reason: .notARecordName))
+                    }
+                default: report(.skipped(path: key, reason: .notARecordName))
+                }
+            }
+        } while cursor != Array("0".utf8)
+    }
+
+    /// What `copy` did, record by record.
+    public struct CopyCounts: Equatable, Sendable {
+        /// Records written to Redis.
+        public var copied = 0
+        /// Records Redis already had (kept: a wrapper wrote them since the move began).
+        public var present = 0
+        /// Records past their window, not copied.
+        public var expired = 0
+        /// None yet.
+        public init() {}
+    }
+
+    /// Copies `records` (read from a state directory) into Redis with `SET NX`, keeping their times and giving
+    /// each the time to live it has left at the server's `now`; expired records are skipped, and a key Redis
+    /// already has is kept. One round trip per batch.
+    public func copy(_ batch: [(RecordKey, Record)], layout: RedisRecords, now: Timestamp, into counts: inout CopyCounts)
+        throws(RedisStoreError) {
+        var commands: [[[UInt8]]] = []
+        for (key, record) in batch {
+            var record = record
+            if layout.policy.isFromTheFuture(record, now: now) {   // started over now, as the wrapper would
+                record = if case .pending = record { .pending(firstSeen: now) } else { .passed(lastSeen: now) }
+            }
+            if layout.policy.isExpired(record, now: now) { counts.expired += 1; continue }
+            commands.append([Array("SET".utf8), layout.key(for: key), RedisRecords.value(of: record), Array("NX".utf8),
+                             Array("EX".utf8), Array("\(layout.timeToLive(of: record, now: now))".utf8)])
+        }
+        guard !commands.isEmpty else { return }
+        for reply in try exchange(commands) {
+            do {
+                if try RedisRecords.interpretWrite(reply) { counts.copied += 1 } else { counts.present += 1 }
+            } catch {
+                throw RedisStoreError("redis \(server): SET: \(error)")
+            }
+        }
+    }
+
+    private static func isGlobSpecial(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "*") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]")
+            || byte == UInt8(ascii: "\\")
+    }
+}
