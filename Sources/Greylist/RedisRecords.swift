@@ -92,7 +92,7 @@ public struct RedisRecords: Equatable, Sendable {
         if replies.count == 3 {
             switch replies[0] {
             case .status: break
-            case .error(let text): throw RedisReplyError("AUTH: \(text)")
+            case .error(let text): throw RedisReplyError("AUTH: \(Self.printable(text))")
             default: throw RedisReplyError("AUTH: unexpected reply")
             }
         }
@@ -130,7 +130,7 @@ public struct RedisRecords: Equatable, Sendable {
         case .status: return true                  // SET … NX made it
         case .null, .integer(0): return false      // SET … NX found one; the compare-and-set found another value
         case .integer(1): return true
-        case .error(let text): throw RedisReplyError(text)
+        case .error(let text): throw RedisReplyError(printable(text))
         default: throw RedisReplyError("unexpected reply \(describe(reply))")
         }
     }
@@ -139,13 +139,16 @@ public struct RedisRecords: Equatable, Sendable {
     public static func describe(_ reply: RedisReply) -> String {
         switch reply {
         case .status(let text): "status \(LogLine.escaped(text))"
-        case .error(let text): text
+        case .error(let text): printable(text)
         case .integer(let value): "integer \(value)"
         case .bulk(let bytes): "string \(LogLine.escaped(bytes: bytes.prefix(40)))"
         case .null: "nil"
         case .array(let items): "array of \(items.count)"
         }
     }
+
+    /// A server's text as it may stand in a log line: printable ASCII, anything else escaped, length-capped.
+    public static func printable(_ text: String) -> String { LogLine.escaped(text, keepingSpaces: true, limit: 200) }
 }
 
 /// The Redis password, or user and password, from the password file (`requirepass`, or an ACL user).

@@ -101,7 +101,7 @@ public struct RedisConnectionError: Error, Equatable, Sendable, CustomStringConv
         var reply: UnsafeMutableRawPointer?
         guard unsafe redisReaderGetReply(reader, &reply) == REDIS_OK else {
             let message = unsafe withUnsafeBytes(of: reader.pointee.errstr) { unsafe String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
-            throw RedisConnectionError("bad reply: \(LogLine.escaped(message))")
+            throw RedisConnectionError("bad reply: \(RedisRecords.printable(message))")
         }
         guard let reply = unsafe reply else { return nil }
         defer { unsafe freeReplyObject(reply) }

@@ -14,7 +14,7 @@ public final class RedisToolConnection {
         let credentials = try redisCredentials(passwordFile: settings.redisPasswordFile)
         (connection, server, _) = try connectToFirst(of: settings.redisServers, deadline: monotonicMilliseconds() + timeout)
         if let credentials, case .error(let text) = try exchange([credentials.authCommand])[0] {
-            throw RedisStoreError("redis \(server): AUTH: \(text)")
+            throw RedisStoreError("redis \(server): AUTH: \(RedisRecords.printable(text))")
         }
     }
 

@@ -1,0 +1,212 @@
+import Foundation
+import Greylist
+import GreylistSystem
+import Testing
+import TestSupport
+
+/// One row of DESIGN §3's table: a record of some age, what the wrapper decides, and the record it leaves.
+struct StoreCase: CustomTestStringConvertible, Sendable {
+    enum After: Sendable { case unchanged, pendingNow, passedNow }
+    let testDescription: String
+    let record: (passed: Bool, age: Int64)?
+    let outcome: Outcome
+    let after: After
+
+    init(_ description: String, _ record: (passed: Bool, age: Int64)?, _ outcome: Outcome, _ after: After) {
+        (testDescription, self.record, self.outcome, self.after) = (description, record, outcome, after)
+    }
+}
+
+/// The two stores the same table runs against.
+enum StoreKind: String, CaseIterable, Sendable { case directory, redis }
+
+let policy = Settings.defaults.policy
+let storeCases: [StoreCase] = [
+    StoreCase("none → new, pending now", nil, .refuse(.new), .pendingNow),
+    // A few seconds off each boundary: the clock may tick between writing a record and deciding on it (the exact
+    // boundaries are PolicyTests' job).
+    StoreCase("pending, age = delay − 5 → early", (false, policy.delay - 5), .refuse(.early), .unchanged),
+    StoreCase("pending, age = delay + 1 → retried, passed now", (false, policy.delay + 1), .pass(.retried), .passedNow),
+    StoreCase("pending, age = window − 5 → retried", (false, policy.window - 5), .pass(.retried), .passedNow),
+    StoreCase("pending, age = window + 1 → expired, pending now", (false, policy.window + 1), .refuse(.expired), .pendingNow),
+    StoreCase("passed, age 10 → known, not rewritten", (true, 10), .pass(.known), .unchanged),
+    StoreCase("passed, age = refresh interval → known, refreshed", (true, policy.effectiveRefreshInterval), .pass(.known), .passedNow),
+    StoreCase("passed, age = life + 1 → expired, pending now", (true, policy.passedRecordLife + 1), .refuse(.expired), .pendingNow),
+    StoreCase("pending, dated 2 min ahead → early, pending now", (false, -120), .refuse(.early), .pendingNow),
+    StoreCase("passed, dated 2 min ahead → known, passed now", (true, -120), .pass(.known), .passedNow),
+]
+
+@Suite struct RecordStoreTableTests {
+    @Test(arguments: StoreKind.allCases, storeCases)
+    func theDecisionTableHoldsOnBothStores(_ kind: StoreKind, _ row: StoreCase) throws {
+        let environment: Environment = ["TCPREMOTEIP": "192.0.2.7"]
+        let verdict: Verdict, after: Record?, now: Int64
+        switch kind {
+        case .directory:
+            let state = try TemporaryDirectory()
+            if let record = row.record { try state.writeRecord("192/192.0.2.7", passed: record.passed, age: Int(record.age)) }
+            let settings = Settings(options: [.init(.directory, state.path)])
+            (verdict, now) = (Greylister(settings: settings).run(environment: environment, now: currentTime()), currentTime())
+            after = try RecordDirectory(path: state.path).record(for: verdict.key!)
+        case .redis:
+            let redis = try RedisTestServer()
+            if let record = row.record { try redis.writeRecord("192.0.2.7", passed: record.passed, age: record.age) }
+            let settings = Settings(options: [.init(.redis, redis.socket)])
+            // The wall clock is given as 0: the Redis store must judge by the server's clock.
+            (verdict, now) = (Greylister(redisSettings: settings).run(environment: environment, now: 0), try redis.now())
+            let value = try redis.cli("GET", "cqgreylist:192.0.2.7")
+            after = value.isEmpty ? nil : RedisRecords.record(fromValue: Array(value.utf8))
+        }
+        #expect(verdict.outcome == row.outcome, "\(verdict.warnings)")
+        let closeToNow = { (time: Int64) in abs(time - now) <= 2 }
+        switch (row.after, after) {
+        case (.unchanged, .pending(let time)?): #expect(row.record?.passed == false && abs(time - (now - row.record!.age)) <= 2)
+        case (.unchanged, .passed(let time)?): #expect(row.record?.passed == true && abs(time - (now - row.record!.age)) <= 2)
+        case (.pendingNow, .pending(let time)?): #expect(closeToNow(time))
+        case (.passedNow, .passed(let time)?): #expect(closeToNow(time))
+        default: Issue.record("record after: \(String(describing: after)), expected \(row.after)")
+        }
+    }
+}
+
+@Suite struct RedisStoreTests {
+    func settings(_ servers: String, _ environment: [String: String] = [:]) -> Settings {
+        Settings(options: [.init(.redis, servers)], environment: Environment(environment))
+    }
+
+    func decide(_ settings: Settings, _ address: String = "192.0.2.7") -> (Verdict, milliseconds: Int64) {
+        let started = monotonicMilliseconds()
+        let verdict = Greylister(redisSettings: settings).run(environment: Environment(["TCPREMOTEIP": address]), now: currentTime())
+        return (verdict, monotonicMilliseconds() - started)
+    }
+
+    @Test func keysValuesAndTimesToLiveAreReadable() throws {
+        let redis = try RedisTestServer(tcp: true)
+        let settings = settings("127.0.0.1:\(redis.port!)", ["CQGREYLIST_REDIS_PREFIX": "grey:"])
+        #expect(decide(settings).0.outcome == .refuse(.new))
+        #expect(decide(settings, "2001:db8:1:2::99").0.outcome == .refuse(.new))
+        let now = try redis.now()
+        let records = try redis.records()
+        #expect(Set(records.keys) == ["grey:192.0.2.7", "grey:2001:db8:1:2::"])
+        #expect(records["grey:192.0.2.7"].map { $0 == "pending \(now)" || $0 == "pending \(now - 1)" } == true)
+        let pendingLife = policy.window + Policy.cleanerGrace
+        #expect((pendingLife - 2...pendingLife).contains(Int64(try redis.cli("TTL", "grey:192.0.2.7")) ?? 0))
+
+        try redis.writeRecord("192.0.2.7", age: 400, prefix: "grey:")
+        #expect(decide(settings).0.outcome == .pass(.retried))
+        let passedLife = policy.passedRecordLife + Policy.cleanerGrace
+        #expect((passedLife - 2...passedLife).contains(Int64(try redis.cli("TTL", "grey:192.0.2.7")) ?? 0))
+    }
+
+    @Test func aWriteNeverOverridesWhatAnotherHostDidSinceTheRead() throws {
+        let redis = try RedisTestServer()
+        let store = RedisStore(settings: settings(redis.socket, ["CQGREYLIST_REDIS_TIMEOUT": "4s"]))   // redis-cli runs between
+        defer { store.close() }
+        let key = RecordKey(address: ClientAddress("192.0.2.7")!, ipv4Prefix: 32, ipv6Prefix: 64)
+
+        try redis.writeRecord("192.0.2.7", age: 400)
+        let (read, now) = try store.read(key, now: 0)
+        try redis.cli("SET", "cqgreylist:192.0.2.7", "passed \(now)")   // another MX host passed it meanwhile
+        #expect(try store.apply(.markPassed, to: key, previous: read, now: now) == false)
+        #expect(try redis.cli("GET", "cqgreylist:192.0.2.7") == "passed \(now)")
+
+        try redis.cli("DEL", "cqgreylist:192.0.2.7")   // expired meanwhile: not brought back
+        #expect(try store.apply(.restart, to: key, previous: .passed(lastSeen: now), now: now) == false)
+        #expect(try redis.cli("EXISTS", "cqgreylist:192.0.2.7") == "0")
+
+        #expect(try store.apply(.create, to: key, previous: nil, now: now) == true)
+        #expect(try store.apply(.create, to: key, previous: nil, now: now) == false)   // SET NX: one creator
+    }
+
+    @Test func theSecondListedServerIsUsedWhenTheFirstIsDown() throws {
+        let redis = try RedisTestServer()
+        let (verdict, _) = decide(settings("127.0.0.1:1,\(redis.socket)"))
+        #expect(verdict.outcome == .refuse(.new))
+        #expect(verdict.warnings == ["redis 127.0.0.1:1: connect: Connection refused; used \(redis.socket)"])
+    }
+
+    @Test func passwordsAndACLUsers() throws {
+        let redis = try RedisTestServer(password: "secret", [
+                                         "user greylist on >pw ~cqgreylist:* -@all +get +set +eval +time +scan +mget",
+                                         "user norights on >pw ~cqgreylist:* -@all +get +time"])
+        let files = try TemporaryDirectory()
+        for (name, contents) in [("default", "secret\n"), ("wrong", "nope\n"), ("acl", "greylist pw\r\n"), ("denied", "norights pw")] {
+            try contents.write(toFile: files.path + "/" + name, atomically: true, encoding: .utf8)
+        }
+        let withFile = { (name: String) in self.settings(redis.socket, ["CQGREYLIST_REDIS_PASSWORD_FILE": files.path + "/" + name]) }
+        #expect(decide(withFile("default")).0.outcome == .refuse(.new))
+        #expect(decide(withFile("acl"), "192.0.2.8").0.outcome == .refuse(.new))
+        guard case .pass(.error(let wrong)) = decide(withFile("wrong"), "192.0.2.9").0.outcome else { Issue.record("no error"); return }
+        #expect(wrong.hasPrefix("redis \(redis.socket): AUTH: WRONGPASS"))
+        guard case .pass(.error(let denied)) = decide(withFile("denied"), "192.0.2.10").0.outcome else { Issue.record("no error"); return }
+        #expect(denied.hasPrefix("redis \(redis.socket): NOPERM"), "\(denied)")
+        guard case .pass(.error(let none)) = decide(settings(redis.socket), "192.0.2.11").0.outcome else { Issue.record("no error"); return }
+        #expect(none.hasPrefix("redis \(redis.socket): TIME: NOAUTH"), "\(none)")
+        guard case .pass(.error(let missing)) = decide(withFile("absent")).0.outcome else { Issue.record("no error"); return }
+        #expect(missing == "redis: password file \(files.path)/absent does not exist")
+    }
+
+    /// Each fault: one error naming the server, the store-fault policy (fail open here), within the budget.
+    @Test func faultsFailOpenWithinTheBudget() throws {
+        let redis = try RedisTestServer()
+        let replica = try RedisTestServer(["replicaof 127.0.0.1 1", "replica-read-only yes"])
+        let full = try RedisTestServer(["maxmemory 1", "maxmemory-policy noeviction"])
+        let stalled = try RedisTestServer()
+        stalled.pause()
+        defer { stalled.resume() }
+        let scratch = try TemporaryDirectory()
+        let garbage = try FakeRedis(at: scratch.path + "/garbage.sock", replies: "+OK\r\n?junk\r\n")
+        let cut = try FakeRedis(at: scratch.path + "/cut.sock", replies: "*2\r\n$10\r\n17960")
+        let cases: [(String, String)] = [
+            (scratch.path + "/none.sock", "redis \(scratch.path)/none.sock: connect: No such file or directory"),
+            ("127.0.0.1:1", "redis 127.0.0.1:1: connect: Connection refused"),
+            (stalled.socket, "redis \(stalled.socket): reply: no answer within the time budget"),
+            (replica.socket, "redis \(replica.socket): READONLY You can't write against a read only replica."),
+            (full.socket, "redis \(full.socket): OOM command not allowed when used memory > 'maxmemory'."),
+            (garbage.path, "redis \(garbage.path): bad reply: Protocol error, got \"?\" as reply type byte"),
+            (cut.path, "redis \(cut.path): connection closed by the server"),
+        ]
+        for (server, problem) in cases {
+            let (verdict, milliseconds) = decide(settings(server))
+            #expect(verdict.outcome == .pass(.error(problem)), "\(server)")
+            #expect(milliseconds < 1000, "\(server): \(milliseconds) ms")
+        }
+        let closed = Greylister(redisSettings: settings(stalled.socket, ["CQGREYLIST_FAILCLOSED": "", "CQGREYLIST_REDIS_TIMEOUT": "50ms"]))
+        let started = monotonicMilliseconds()
+        #expect(closed.run(environment: ["TCPREMOTEIP": "192.0.2.7"], now: 0).outcome
+                == .refuse(.error("redis \(stalled.socket): reply: no answer within the time budget")))
+        #expect(monotonicMilliseconds() - started < 500)
+        _ = redis
+    }
+}
+
+/// A server on a Unix socket that answers every connection with `replies` and closes it: Redis gone wrong.
+final class FakeRedis: @unchecked Sendable {
+    let path: String
+    private let process: Process
+
+    init(at path: String, replies: String) throws {
+        self.path = path
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", """
+            import socket, sys
+            server = socket.socket(socket.AF_UNIX)
+            server.bind(sys.argv[1])
+            server.listen(16)
+            while True:
+                client, _ = server.accept()
+                client.recv(65536)
+                client.sendall(sys.argv[2].encode())
+                client.close()
+            """, path, replies]
+        try process.run()
+        let deadline = Date(timeIntervalSinceNow: 10)
+        while !FileManager.default.fileExists(atPath: path) && Date() < deadline { usleep(10_000) }
+    }
+
+    deinit {
+        kill(process.processIdentifier, SIGKILL)   // Foundation starts it with SIGTERM blocked
+        process.waitUntilExit()
+    }
+}
