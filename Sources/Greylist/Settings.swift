@@ -83,10 +83,10 @@ public enum Setting: Int, CaseIterable, Sendable {
         case .message: ("TEXT", "Refuse with TEXT (default \"\(Settings.defaults.message)\").")
         case .logOnly: ("", "Decide and log, but pass every client (default off).")
         case .failClosed: ("", "Refuse clients when the record store fails (default: pass them).")
-        case .redis: ("SERVERS", "Keep records on Redis: /socket, ip:port or [ipv6]:port, comma-separated, tried in order (default: the state directory).")
+        case .redis: ("SERVERS", "Keep records on Redis at SERVERS, tried in order (default: in DIR).")
         case .redisTimeout: ("TIME", "Give all Redis work of one connection TIME, e.g. 200ms (default 200ms).")
         case .redisPrefix: ("PREFIX", "Begin Redis keys with PREFIX (default \"\(Settings.defaults.redisPrefix)\").")
-        case .redisPasswordFile: ("FILE", "Authenticate to Redis with FILE's password or user and password (default none).")
+        case .redisPasswordFile: ("FILE", "Log in to Redis with FILE's \"password\" or \"user password\" (default none).")
         }
     }
 }

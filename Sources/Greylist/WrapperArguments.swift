@@ -61,14 +61,16 @@ public struct WrapperArguments: Equatable, Sendable {
         for setting in Setting.allCases {
             let (value, help) = setting.help
             let option = setting.option + (value.isEmpty ? "" : " " + value)
-            text += "  " + option + String(repeating: " ", count: max(1, 22 - option.count)) + help + "\n"
+            let gap = option.count < 22 ? String(repeating: " ", count: 22 - option.count) : "\n" + String(repeating: " ", count: 24)
+            text += "  " + option + gap + help + "\n"
             text += String(repeating: " ", count: 24) + "env " + setting.environmentVariable + "\n"
         }
         return text + """
               --help                Show this help.
 
             Clients with RELAYCLIENT or WHITELISTED in the environment (e.g. from tcp.smtp) always pass.
-            TIME is seconds, or a number with s, m, h or d.
+            TIME is seconds, or a number with s, m, h or d (or ms).
+            SERVERS is /socket, ip:port or [ipv6]:port; several, comma-separated, are tried in order.
             Exit status: 100 for a usage error, 111 when program cannot be run.
 
             """

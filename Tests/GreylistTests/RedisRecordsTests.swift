@@ -1,0 +1,124 @@
+import Greylist
+import Testing
+
+@Suite struct RedisSettingsTests {
+    @Test(arguments: [
+        ("/run/redis/redis.sock", [RedisServer.socket(path: "/run/redis/redis.sock")]),
+        ("192.0.2.7:6379", [.tcp(address: ClientAddress("192.0.2.7")!, port: 6379)]),
+        ("[2001:db8::1]:6380", [.tcp(address: ClientAddress("2001:db8::1")!, port: 6380)]),
+        ("10.0.0.1:6379,10.0.0.2:6379,/tmp/r.sock", [.tcp(address: ClientAddress("10.0.0.1")!, port: 6379),
+                                                    .tcp(address: ClientAddress("10.0.0.2")!, port: 6379), .socket(path: "/tmp/r.sock")]),
+    ] as [(String, [RedisServer])])
+    func serverLists(_ text: String, _ servers: [RedisServer]) throws {
+        #expect(try RedisServer.parseList(text).get() == servers)
+        #expect(servers.map(\.description).joined(separator: ",") == text)
+    }
+
+    @Test(arguments: ["", "redis.example:6379", "192.0.2.7", "192.0.2.7:", "192.0.2.7:0", "192.0.2.7:65536", "2001:db8::1:6379",
+                      "[192.0.2.7]:6379", "[2001:db8::1]", "relative.sock", "192.0.2.7:6379,", " 192.0.2.7:6379",
+                      "/" + String(repeating: "x", count: 107), "1.1.1.1:1,1.1.1.1:2,1.1.1.1:3,1.1.1.1:4,1.1.1.1:5,1.1.1.1:6,1.1.1.1:7,1.1.1.1:8,1.1.1.1:9"])
+    func badServerLists(_ text: String) {
+        #expect((try? RedisServer.parseList(text).get()) == nil)
+    }
+
+    @Test func settingsAndTheirProblems() {
+        let settings = Settings(environment: ["CQGREYLIST_REDIS": "127.0.0.1:6379", "CQGREYLIST_REDIS_TIMEOUT": "150ms",
+                                              "CQGREYLIST_REDIS_PREFIX": "mx:", "CQGREYLIST_REDIS_PASSWORD_FILE": "/etc/cqgreylist/redis"])
+        #expect(settings.problems.isEmpty)
+        #expect(settings.redisServers == [.tcp(address: ClientAddress("127.0.0.1")!, port: 6379)])
+        #expect((settings.redisTimeout, settings.redisPrefix, settings.redisPasswordFile) == (150, "mx:", "/etc/cqgreylist/redis"))
+        #expect(Settings.defaults.redisServers.isEmpty && Settings.defaults.redisTimeout == 200 && Settings.defaults.redisPrefix == "cqgreylist:")
+
+        let bad = Settings(environment: ["CQGREYLIST_REDIS": "redis:6379", "CQGREYLIST_REDIS_TIMEOUT": "5s",
+                                         "CQGREYLIST_REDIS_PREFIX": "a b", "CQGREYLIST_REDIS_PASSWORD_FILE": "secret"])
+        #expect(bad.redisServers.isEmpty && bad.redisTimeout == 200 && bad.redisPrefix == "cqgreylist:" && bad.redisPasswordFile == nil)
+        #expect(bad.problems == [
+            "bad CQGREYLIST_REDIS value \"redis:6379\": \"redis:6379\" is not /socket, ip:port or [ipv6]:port, using the default",
+            "bad CQGREYLIST_REDIS_TIMEOUT value \"5s\": not a duration from 1ms to 4000ms, like 200ms or 1s, using the default",
+            "bad CQGREYLIST_REDIS_PREFIX value \"a b\": must be 1 to 64 printable ASCII characters without spaces, using the default",
+            "bad CQGREYLIST_REDIS_PASSWORD_FILE value \"secret\": not an absolute path, using the default",
+        ])
+    }
+
+    @Test(arguments: [("200ms", 200), ("1s", 1000), ("2", 2000), ("4000ms", 4000), ("1m", 60_000)] as [(String, Milliseconds)])
+    func milliseconds(_ text: String, _ value: Milliseconds) {
+        #expect(Settings.parseMilliseconds(text) == value)
+    }
+
+    @Test func wholeSecondsInMillisecondsAreDurations() {
+        #expect(Settings.parseDuration("300000ms") == 300)
+        #expect(Settings.parseDuration("1500ms") == nil)
+        #expect(Settings.parseMilliseconds("5ms5") == nil && Settings.parseMilliseconds("ms") == nil && Settings.parseMilliseconds("5sm") == nil)
+    }
+}
+
+@Suite struct RedisRecordsTests {
+    let records = RedisRecords(prefix: "cqgreylist:", policy: Settings.defaults.policy)
+    let key = RecordKey(address: ClientAddress("192.0.2.7")!, ipv4Prefix: 32, ipv6Prefix: 64)
+
+    @Test(arguments: [Record.pending(firstSeen: 1_764_486_000), .passed(lastSeen: 0), .passed(lastSeen: 1_764_486_000)])
+    func valuesRoundTrip(_ record: Record) {
+        #expect(RedisRecords.record(fromValue: RedisRecords.value(of: record)) == record)
+    }
+
+    @Test(arguments: ["", "pending", "pending ", "pending x", "pending -5", "passed 1 2", "PENDING 5", "known 5",
+                      "pending 99999999999999999999", "passed  5"])
+    func valuesThatAreNoRecords(_ text: String) {
+        #expect(RedisRecords.record(fromValue: Array(text.utf8)) == nil)
+    }
+
+    @Test func keysAreThePrefixAndTheRecordName() {
+        #expect(records.key(for: key) == Array("cqgreylist:192.0.2.7".utf8))
+        let v6 = RecordKey(address: ClientAddress("2001:db8:1:2::99")!, ipv4Prefix: 32, ipv6Prefix: 64)
+        #expect(records.key(for: v6) == Array("cqgreylist:2001:db8:1:2::".utf8))
+        #expect(RecordKey(name: Array("2001:db8:1:2::".utf8)) == v6)
+        #expect(RecordKey(name: Array("2001:db8:1:2::99".utf8)) == nil)   // not a /64 prefix
+    }
+
+    @Test func timesToLiveAreTheCleanersWindows() {
+        let policy = records.policy, now: Timestamp = 1_000_000
+        #expect(records.timeToLive(of: .pending(firstSeen: now), now: now) == policy.window + Policy.cleanerGrace)
+        #expect(records.timeToLive(of: .passed(lastSeen: now), now: now) == policy.lifetime + 3600 + Policy.cleanerGrace)
+        #expect(records.timeToLive(of: .pending(firstSeen: now - 600), now: now) == policy.window + Policy.cleanerGrace - 600)
+        #expect(records.timeToLive(of: .pending(firstSeen: 0), now: now) == 1)
+    }
+
+    @Test func aConnectionReadsInOneRoundTrip() throws {
+        let credentials = RedisCredentials(fileContents: Array("greylist s3cret\n".utf8))
+        #expect(records.readCommands(for: key, credentials: credentials).map { $0.map { String(decoding: $0, as: UTF8.self) } }
+                == [["AUTH", "greylist", "s3cret"], ["TIME"], ["GET", "cqgreylist:192.0.2.7"]])
+        let time = RedisReply.array([.bulk(Array("1764486000".utf8)), .bulk(Array("123456".utf8))])
+        #expect(try records.interpretRead([.status("OK"), time, .null]) == (nil, 1_764_486_000))
+        #expect(try records.interpretRead([time, .bulk(Array("passed 17".utf8))]) == (.passed(lastSeen: 17), 1_764_486_000))
+        #expect(throws: RedisReplyError("AUTH: WRONGPASS invalid username-password pair")) {
+            try records.interpretRead([.error("WRONGPASS invalid username-password pair"), .error("NOAUTH"), .error("NOAUTH")])
+        }
+        #expect(throws: RedisReplyError("GET: not a record: hello\\x0a")) { try records.interpretRead([time, .bulk(Array("hello\n".utf8))]) }
+        #expect(throws: RedisReplyError("TIME: integer 5")) { try records.interpretRead([.integer(5), .null]) }
+    }
+
+    @Test func writesAreCreatesOrCompareAndSets() throws {
+        let text = { (command: [[UInt8]]?) in command?.map { String(decoding: $0, as: UTF8.self) } }
+        #expect(text(records.writeCommand(.none, for: key, previous: .passed(lastSeen: 5), now: 100)) == nil)
+        #expect(text(records.writeCommand(.create, for: key, previous: nil, now: 100))
+                == ["SET", "cqgreylist:192.0.2.7", "pending 100", "NX", "EX", "90000"])
+        #expect(text(records.writeCommand(.markPassed, for: key, previous: .pending(firstSeen: 0), now: 400))
+                == ["EVAL", RedisRecords.compareAndSetScript, "1", "cqgreylist:192.0.2.7", "pending 0", "passed 400", "3117600"])
+        #expect(try RedisRecords.interpretWrite(.status("OK")) && RedisRecords.interpretWrite(.integer(1)))
+        #expect(try !RedisRecords.interpretWrite(.null) && !RedisRecords.interpretWrite(.integer(0)))
+        #expect(throws: RedisReplyError("OOM command not allowed\\x0d")) { try RedisRecords.interpretWrite(.error("OOM command not allowed\r")) }
+    }
+
+    @Test(arguments: [("secret", nil, "secret"), ("secret\n", nil, "secret"), ("user pw\r\n", "user", "pw"), ("user  pw\nignored", "user", "pw")]
+          as [(String, String?, String)])
+    func passwordFiles(_ contents: String, _ user: String?, _ password: String) {
+        let credentials = RedisCredentials(fileContents: Array(contents.utf8))
+        #expect(credentials?.user.map { String(decoding: $0, as: UTF8.self) } == user)
+        #expect(credentials.map { String(decoding: $0.password, as: UTF8.self) } == password)
+    }
+
+    @Test(arguments: ["", "\n", "a b c", "a\tb"])
+    func passwordFilesThatHoldNoPassword(_ contents: String) {
+        #expect(RedisCredentials(fileContents: Array(contents.utf8)) == nil)
+    }
+}
