@@ -6,7 +6,8 @@
  * (space-separated lists; "-" for none). Each round runs every command BATCH times in turn, so slow
  * phases of a shared machine hit all commands alike. Prints, per command: median and mean microseconds
  * per run over the rounds, peak RSS (ru_maxrss, the whole run including the exec'd program), and page faults
- * per run (ru_minflt + ru_majflt, mean over all runs). */
+ * per run (ru_minflt + ru_majflt, mean over all runs). A "{n}" in an environment value becomes a new three-octet number
+ * each run ("TCPREMOTEIP=11.{n}": a client never seen before, every time). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <spawn.h>
@@ -17,7 +18,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-enum { MAXCMD = 16, MAXARG = 32, MAXROUNDS = 1000 };
+enum { MAXCMD = 32, MAXARG = 32, MAXROUNDS = 1000 };
 struct command {
   char *label, *input, *argv[MAXARG], *envp[MAXARG];
   double perRound[MAXROUNDS];
@@ -75,8 +76,20 @@ int main(int argc, char **argv) {
         posix_spawn_file_actions_addopen(&actions, 0, c->input, O_RDONLY, 0);
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+        static char numbered[MAXARG][256];
+        static unsigned long serial;
+        char *envp[MAXARG];
+        for (int e = 0; e < MAXARG; e++) {
+          char *mark = c->envp[e] ? strstr(c->envp[e], "{n}") : NULL;
+          envp[e] = c->envp[e];
+          if (!mark) continue;
+          serial++;
+          snprintf(numbered[e], sizeof numbered[e], "%.*s%lu.%lu.%lu%s", (int)(mark - c->envp[e]), c->envp[e],
+                   serial >> 16 & 255, serial >> 8 & 255, serial & 255, mark + 3);
+          envp[e] = numbered[e];
+        }
         pid_t pid;
-        if (posix_spawn(&pid, c->argv[0], &actions, &attributes, c->argv, c->envp) != 0) { perror(c->argv[0]); return 111; }
+        if (posix_spawn(&pid, c->argv[0], &actions, &attributes, c->argv, envp) != 0) { perror(c->argv[0]); return 111; }
         posix_spawn_file_actions_destroy(&actions);
         int status;
         struct rusage usage;
