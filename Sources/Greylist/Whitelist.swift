@@ -40,6 +40,22 @@ public struct WhitelistError: Error, Equatable, Sendable {
     public init(_ reason: String) { self.reason = reason }
 }
 
+/// A whitelist line's entry.
+public struct WhitelistLine: Equatable, Sendable {
+    /// The entry's text, without blanks, CR and comment.
+    public let entry: ArraySlice<UInt8>
+    /// What a host-name or SPF entry names; nil for addresses and networks.
+    public let name: NamedEntry?
+}
+
+/// A whitelist entry that names no networks by itself.
+public enum NamedEntry: Equatable, Sendable {
+    /// `mail.example.org` or `.example.org`: matched against the client's verified host name.
+    case host(HostPattern)
+    /// `spf:example.com`: the networks the domain's SPF record authorizes, looked up when the list is compiled.
+    case spf(HostName)
+}
+
 /// The plaintext whitelist format and its cdb encoding (DESIGN §5).
 ///
 /// Each network is stored under its canonical CIDR text, with the entry it came from as value; the key
@@ -52,14 +68,36 @@ public enum Whitelist {
     public static let maximumLineLength = 1000
 
     /// Parses one line (without its LF; CR, blanks and `#` comments allowed), calling `network` with each
-    /// network it means (a tcprules range can mean several) and the entry's text. Returns the entry's text,
-    /// nil for a blank line.
+    /// network it means (a tcprules range can mean several) and the entry's text. Returns the entry's text and,
+    /// for a host-name or SPF entry (which mean no networks here), what it names; nil for a blank line.
     @discardableResult
     public static func parseLine(_ line: ArraySlice<UInt8>, maskingHostBits: Bool = false,
-                                 _ network: (Network, _ entry: ArraySlice<UInt8>) -> Void) throws(WhitelistError) -> ArraySlice<UInt8>? {
+                                 _ network: (Network, _ entry: ArraySlice<UInt8>) -> Void) throws(WhitelistError) -> WhitelistLine? {
         guard let entry = try entry(in: line) else { return nil }
+        if entry.contains(where: isBlank) { throw WhitelistError("one entry per line, found \(quoted(entry))") }
+        if let name = try namedEntry(entry) { return WhitelistLine(entry: entry, name: name) }
         try parseEntry(entry, maskingHostBits: maskingHostBits) { network($0, entry) }
-        return entry
+        return WhitelistLine(entry: entry, name: nil)
+    }
+
+    /// The host pattern or SPF domain an entry names; nil for an entry that is not one (an address or network).
+    /// A host name has a dot and its last label starts with a letter, which tells it from a mistyped address
+    /// (and a lone word from a host name: it is reported as no address).
+    public static func namedEntry(_ entry: ArraySlice<UInt8>) throws(WhitelistError) -> NamedEntry? {
+        let spf = Array("spf:".utf8)
+        if entry.count >= spf.count, zip(entry, spf).allSatisfy({ $0 | 0x20 == $1 }) {
+            let domain = entry.dropFirst(spf.count)
+            do { return .spf(try HostName(validating: domain)) } catch {
+                throw WhitelistError("bad SPF domain \(quoted(domain)): \(error.reason)")
+            }
+        }
+        guard entry.contains(UInt8(ascii: ".")), !entry.contains(UInt8(ascii: ":")), !entry.contains(UInt8(ascii: "/")) else { return nil }
+        let name = entry.last == UInt8(ascii: ".") ? entry.dropLast() : entry
+        let topLabel = name[((name.lastIndex(of: UInt8(ascii: ".")) ?? name.startIndex - 1) + 1)...]
+        guard let first = topLabel.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first | 0x20) else { return nil }
+        do { return .host(try HostPattern(validating: entry)) } catch {
+            throw WhitelistError("bad host name \(quoted(entry)): \(error.reason)")
+        }
     }
 
     /// The entry's text in a line: without blanks, CR and `#` comment; nil for a blank line.

@@ -56,12 +56,13 @@ public enum WhitelistCompileError: Error, Sendable {
 
 extension WhitelistDatabase {
     /// Compiles the plaintext whitelist from `source` into this cdb: first every line is checked, before any
-    /// file is made (so bad lines are reported even where the cdb cannot be written); then the lines are read
-    /// again (from memory, for a source that cannot be re-read) and written atomically. The result is the
-    /// writing pass, with its counts and (if `verbose`) findings.
-    public func compile(from source: WhitelistSource, maskingHostBits: Bool = false,
-                        verbose: Bool = false) throws(WhitelistCompileError) -> WhitelistCompilation {
-        var check = WhitelistCompilation(source: source.name, maskingHostBits: maskingHostBits)
+    /// file is made (so bad lines are reported even where the cdb cannot be written), and each `spf:` line is
+    /// expanded with `lookup` (without one, an `spf:` line is a bad line); then the lines are read again (from
+    /// memory, for a source that cannot be re-read) and written atomically with those expansions. The result
+    /// is the writing pass, with its counts and (if `verbose`) findings.
+    public func compile(from source: WhitelistSource, maskingHostBits: Bool = false, verbose: Bool = false,
+                        lookup: DNSLookup? = nil) throws(WhitelistCompileError) -> WhitelistCompilation {
+        var check = WhitelistCompilation(source: source.name, maskingHostBits: maskingHostBits, lookup: lookup)
         let rereadable = source.isRereadable
         var kept: [UInt8] = []
         do {
@@ -78,12 +79,15 @@ extension WhitelistDatabase {
         guard check.errorCount == 0 else { throw .badLines(check.errors, count: check.errorCount) }
         let again = rereadable ? source : .text(kept)
         kept = []
-        var compilation = WhitelistCompilation(source: source.name, maskingHostBits: maskingHostBits, verbose: verbose)
+        var compilation = WhitelistCompilation(source: source.name, maskingHostBits: maskingHostBits, verbose: verbose,
+                                               expansions: check.expansions)
         var readFailure: FileError?
         let written: Bool
         do throws(FileError) {
-            written = try write { add in
-                do throws(FileError) { try again.forEachLine { line, number in compilation.add(line, number: number, add) } } catch {
+            written = try write { add, addHost in
+                do throws(FileError) {
+                    try again.forEachLine { line, number in compilation.add(line, number: number, add, host: addHost) }
+                } catch {
                     readFailure = error
                     return false
                 }
