@@ -34,8 +34,10 @@ public struct DNSLookup {
 public struct SPFError: Error, Equatable, Sendable {
     /// What is wrong, in words for the administrator.
     public let reason: String
+    /// Whether a lookup failed without an answer (SERVFAIL, a timeout), so that another try may succeed.
+    public let isTemporary: Bool
     /// An error with this reason.
-    public init(_ reason: String) { self.reason = reason }
+    public init(_ reason: String, isTemporary: Bool = false) { (self.reason, self.isTemporary) = (reason, isTemporary) }
 }
 
 /// One directive of an SPF record (RFC 7208 section 4.6): a qualifier and a mechanism.
@@ -294,7 +296,7 @@ public struct SPFExpansion {
     private mutating func addresses(of name: HostName, via: [String]) throws(SPFError) -> [ClientAddress] {
         let found: [ClientAddress]
         do { found = try lookup.addresses(name) } catch {
-            guard error == .noSuchDomain else { throw failure("address lookup of \(name): \(error)", via: via) }
+            guard error == .noSuchDomain else { throw failure("address lookup of \(name): \(error)", via: via, isTemporary: true) }
             found = []
         }
         if found.isEmpty { try countVoidLookup(via: via) }
@@ -302,7 +304,10 @@ public struct SPFExpansion {
     }
 
     private func answer<T>(via: [String], _ what: String, _ body: () throws(DNSLookupError) -> T) throws(SPFError) -> T {
-        do { return try body() } catch { throw failure(error == .noSuchDomain ? "\(what): no such domain" : "\(what) failed: \(error)", via: via) }
+        do { return try body() } catch {
+            guard error == .noSuchDomain else { throw failure("\(what) failed: \(error)", via: via, isTemporary: true) }
+            throw failure("\(what): no such domain", via: via)
+        }
     }
 
     /// The domain a term names; nil for one with macros (`%{i}`), which depend on the client and name no networks.
@@ -338,8 +343,8 @@ public struct SPFExpansion {
         Network(address, prefixLength: address.isIPv4 ? ipv4Length : ipv6Length)
     }
 
-    private func failure(_ reason: String, via: [String]) -> SPFError {
-        SPFError(via.isEmpty ? reason : "\(reason) (via \(via.joined(separator: " ")))")
+    private func failure(_ reason: String, via: [String], isTemporary: Bool = false) -> SPFError {
+        SPFError(via.isEmpty ? reason : "\(reason) (via \(via.joined(separator: " ")))", isTemporary: isTemporary)
     }
 }
 

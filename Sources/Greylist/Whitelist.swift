@@ -36,8 +36,10 @@ public struct Network: Hashable, Sendable {
 public struct WhitelistError: Error, Equatable, Sendable {
     /// What is wrong, in words for the administrator.
     public let reason: String
+    /// Whether the line may be good on another try: a DNS lookup of an `spf:` line failed (SERVFAIL, no answer).
+    public let isTemporary: Bool
     /// An error with this reason.
-    public init(_ reason: String) { self.reason = reason }
+    public init(_ reason: String, isTemporary: Bool = false) { (self.reason, self.isTemporary) = (reason, isTemporary) }
 }
 
 /// A whitelist line's entry.

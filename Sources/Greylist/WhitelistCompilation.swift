@@ -56,6 +56,8 @@ public struct WhitelistCompilation {
     public private(set) var errors: [String] = []
     /// How many lines were bad.
     public private(set) var errorCount = 0
+    /// How many of them may be good on another try (a DNS lookup failed without an answer).
+    public private(set) var temporaryErrorCount = 0
     /// How many lines held an entry, how many networks they meant, and how many were host names.
     public private(set) var entries = 0, networks = 0, hostNames = 0
     /// The networks of each `spf:` line, by line number.
@@ -102,6 +104,7 @@ public struct WhitelistCompilation {
             }
         } catch {
             errorCount += 1
+            if error.isTemporary { temporaryErrorCount += 1 }
             if errors.count < Self.errorLimit { errors.append("\(source):\(number): \(error.reason)") }
         }
     }
@@ -114,7 +117,7 @@ public struct WhitelistCompilation {
             expansions[line] = found
             return found
         } catch {
-            throw WhitelistError("spf:\(domain): \(error.reason)")
+            throw WhitelistError("spf:\(domain): \(error.reason)", isTemporary: error.isTemporary)
         }
     }
 

@@ -26,8 +26,11 @@ struct DNSReply {
     /// `[::1]:53`; several comma-separated), waiting at most `timeoutMilliseconds` for each query (two tries).
     /// Calls `ares_library_init(3)`, `ares_init_options(3)`, `ares_set_servers_ports_csv(3)`.
     public init(server: String?, timeoutMilliseconds: Int) throws(DNSSetupError) {
+        if let server, !Self.isServerList(server) {
+            throw DNSSetupError(operation: "use DNS server \(server)", problem: "not IP, IP:PORT or [IPv6]:PORT (comma-separated)")
+        }
         var status = ares_library_init(ARES_LIB_INIT_ALL)
-        guard status == ARES_SUCCESS else { throw DNSSetupError(operation: "start c-ares", status: status) }
+        guard status == ARES_SUCCESS else { throw DNSSetupError(operation: "start c-ares", problem: Self.describe(status)) }
         var options = unsafe ares_options()
         // c-ares doubles the wait on the second try: a third of the time, then two thirds.
         unsafe options.timeout = CInt(max(1, timeoutMilliseconds / 3))
@@ -36,14 +39,15 @@ struct DNSReply {
         unsafe options.flags = ARES_FLAG_NOCHECKRESP
         var made: OpaquePointer?
         status = unsafe ares_init_options(&made, &options, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS)
-        guard status == ARES_SUCCESS, let made = unsafe made else { throw DNSSetupError(operation: "read the resolver configuration", status: status) }
+        guard status == ARES_SUCCESS, let made = unsafe made else { throw DNSSetupError(operation: "read the resolver configuration", problem: Self.describe(status)) }
         unsafe channel = made
         deadline = timeoutMilliseconds
         if let server {
+            // Checked above: c-ares 1.18 frees twice on some malformed lists.
             status = unsafe ares_set_servers_ports_csv(made, server)
             guard status == ARES_SUCCESS else {
                 unsafe ares_destroy(made)
-                throw DNSSetupError(operation: "use DNS server \(server)", status: status)
+                throw DNSSetupError(operation: "use DNS server \(server)", problem: Self.describe(status))
             }
         }
     }
@@ -159,11 +163,11 @@ private final class DNSReplyBox {
     var value = DNSReply()
 }
 
-/// Why a DNS channel could not be set up: what failed, and c-ares' words for it.
+/// Why a DNS channel could not be set up: what failed, and why.
 public struct DNSSetupError: Error, CustomStringConvertible {
     /// What was being done (`use DNS server 127.0.0.1:99999`).
     public let operation: String
-    /// c-ares' status.
-    let status: Int32
-    public var description: String { "unable to \(operation): \(DNSChannel.describe(status))" }
+    /// Why it failed.
+    public let problem: String
+    public var description: String { "unable to \(operation): \(problem)" }
 }

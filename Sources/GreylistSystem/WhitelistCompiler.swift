@@ -50,6 +50,8 @@ public enum WhitelistSource: Sendable {
 public enum WhitelistCompileError: Error, Sendable {
     /// Lines that are not entries: the first `WhitelistCompilation.errorLimit` as `source:line: reason`, and how many in all.
     case badLines([String], count: Int)
+    /// As `badLines`, but a DNS lookup of an `spf:` line failed without an answer: another try may succeed.
+    case lookupFailures([String], count: Int)
     /// The source could not be read, or the cdb not written.
     case system(FileError)
 }
@@ -76,7 +78,10 @@ extension WhitelistDatabase {
         } catch {
             throw .system(error)
         }
-        guard check.errorCount == 0 else { throw .badLines(check.errors, count: check.errorCount) }
+        guard check.errorCount == 0 else {
+            throw check.temporaryErrorCount > 0 ? .lookupFailures(check.errors, count: check.errorCount)
+                                                : .badLines(check.errors, count: check.errorCount)
+        }
         let again = rereadable ? source : .text(kept)
         kept = []
         var compilation = WhitelistCompilation(source: source.name, maskingHostBits: maskingHostBits, verbose: verbose,

@@ -70,10 +70,14 @@ struct MkWhitelist: QmailCommand {
             switch error {
             case .system(let failure):
                 return fatal("unable to \(failure)", .systemError)
-            case .badLines(let errors, let count):
+            case .badLines(let errors, let count), .lookupFailures(let errors, let count):
                 for error in errors { printError(error) }
                 if count > errors.count { printError("... and \(count - errors.count) more") }
-                return fatal("\(count) bad line\(count == 1 ? "" : "s") in \(source.name); \(cdb) left unchanged", .badInput)
+                let lines = "\(count) bad line\(count == 1 ? "" : "s") in \(source.name)"
+                if case .lookupFailures = error {
+                    return fatal("\(lines) (a DNS lookup failed: try again later); \(cdb) left unchanged", .systemError)
+                }
+                return fatal("\(lines); \(cdb) left unchanged", .badInput)
             }
         }
         for line in compilation.findings { printError(line) }
