@@ -86,21 +86,33 @@ public enum Whitelist {
     /// A host name has a dot and its last label starts with a letter, which tells it from a mistyped address
     /// (and a lone word from a host name: it is reported as no address).
     public static func namedEntry(_ entry: ArraySlice<UInt8>) throws(WhitelistError) -> NamedEntry? {
-        let spf = Array("spf:".utf8)
-        if entry.count >= spf.count, zip(entry, spf).allSatisfy({ $0 | 0x20 == $1 }) {
-            let domain = entry.dropFirst(spf.count)
-            do { return .spf(try HostName(validating: domain)) } catch {
-                throw WhitelistError("bad SPF domain \(quoted(domain)): \(error.reason)")
+        // One pass, no allocation: this runs for every line of a million-line list.
+        var lastDot: Int?
+        for index in entry.indices {
+            switch entry[index] {
+            case UInt8(ascii: "."): lastDot = index
+            case UInt8(ascii: ":"):
+                guard index == entry.startIndex + 3,
+                      zip(entry, spfPrefix).allSatisfy({ $0 | 0x20 == $1 }) else { return nil }
+                let domain = entry.dropFirst(4)
+                do { return .spf(try HostName(validating: domain)) } catch {
+                    throw WhitelistError("bad SPF domain \(quoted(domain)): \(error.reason)")
+                }
+            case UInt8(ascii: "/"): return nil
+            default: break
             }
         }
-        guard entry.contains(UInt8(ascii: ".")), !entry.contains(UInt8(ascii: ":")), !entry.contains(UInt8(ascii: "/")) else { return nil }
-        let name = entry.last == UInt8(ascii: ".") ? entry.dropLast() : entry
-        let topLabel = name[((name.lastIndex(of: UInt8(ascii: ".")) ?? name.startIndex - 1) + 1)...]
-        guard let first = topLabel.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first | 0x20) else { return nil }
+        guard var dot = lastDot else { return nil }
+        if dot == entry.endIndex - 1 {   // a trailing dot: the top label is the one before it
+            dot = entry[..<dot].lastIndex(of: UInt8(ascii: ".")) ?? entry.startIndex - 1
+        }
+        guard dot + 1 < entry.endIndex, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(entry[dot + 1] | 0x20) else { return nil }
         do { return .host(try HostPattern(validating: entry)) } catch {
             throw WhitelistError("bad host name \(quoted(entry)): \(error.reason)")
         }
     }
+
+    private static let spfPrefix: [UInt8] = [UInt8(ascii: "s"), UInt8(ascii: "p"), UInt8(ascii: "f")]
 
     /// The entry's text in a line: without blanks, CR and `#` comment; nil for a blank line.
     public static func entry(in line: ArraySlice<UInt8>) throws(WhitelistError) -> ArraySlice<UInt8>? {

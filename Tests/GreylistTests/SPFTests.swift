@@ -172,6 +172,16 @@ final class FakeDNS: @unchecked Sendable {
         #expect(dns.expand("example.com") == [row.expected])
     }
 
+    @Test(arguments: [(DNSLookupError.failed("server failure (SERVFAIL)"), true), (.noSuchDomain, false)])
+    func onlyAnUnansweredLookupIsTemporary(_ failure: DNSLookupError, _ temporary: Bool) {
+        let dns = FakeDNS(["example.com": "v=spf1 include:x.example"])
+        dns.failures["x.example"] = failure
+        #expect(throws: SPFError.self) { try SPFExpansion.networks(authorizedBy: HostName("example.com")!, lookup: dns.lookup) }
+        do { _ = try SPFExpansion.networks(authorizedBy: HostName("example.com")!, lookup: dns.lookup) } catch {
+            #expect(error.isTemporary == temporary)
+        }
+    }
+
     @Test func twoSPFRecordsAreAnError() {
         let dns = FakeDNS()
         dns.texts["example.com"] = [["v=spf1 ip4:192.0.2.1"], ["v=spf1 ip4:192.0.2.2"]]
