@@ -107,6 +107,11 @@ public enum Whitelist {
             dot = entry[..<dot].lastIndex(of: UInt8(ascii: ".")) ?? entry.startIndex - 1
         }
         guard dot + 1 < entry.endIndex, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(entry[dot + 1] | 0x20) else { return nil }
+        // Three numbers and a word (192.0.2.x) is a mistyped address, not a host name (163.com is a host name).
+        let head = entry[..<max(dot, entry.startIndex)]
+        if head.count(where: { $0 == UInt8(ascii: ".") }) == 2, head.allSatisfy({ $0 == UInt8(ascii: ".") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) {
+            return nil
+        }
         do { return .host(try HostPattern(validating: entry)) } catch {
             throw WhitelistError("bad host name \(quoted(entry)): \(error.reason)")
         }

@@ -88,7 +88,8 @@ struct MkWhitelist: QmailCommand {
 
     func checkAddress(_ text: String) -> ExitStatus {
         let address = ClientAddress(text)
-        let host = address == nil ? HostName(text) : nil
+        var host: HostName?
+        if address == nil, case .host(.host(let name))? = try? Whitelist.namedEntry(Array(text.utf8)[...]) { host = name }
         guard address != nil || host != nil else { return fatal("not an IP address or host name: \(LogLine.quoted(text))", .badInput) }
         let client = address?.text ?? host!.description
         do {

@@ -75,7 +75,7 @@ func tcprulesCDB(in directory: TemporaryDirectory) throws -> String {
         let miss = try mkwhitelist(["--check", "192.0.2.8"])
         #expect(miss.status == 1 && miss.output == "192.0.2.8 is not whitelisted by \(cdbPath)\n")
         let bad = try mkwhitelist(["--check", "192.0.2.x"])
-        #expect(bad.status == 100 && bad.errors == "cqgreylist-mkwhitelist: fatal: not an IP address: \"192.0.2.x\"\n")
+        #expect(bad.status == 100 && bad.errors == "cqgreylist-mkwhitelist: fatal: not an IP address or host name: \"192.0.2.x\"\n")
     }
 
     @Test func systemErrorsExit111() throws {

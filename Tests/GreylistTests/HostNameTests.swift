@@ -45,6 +45,9 @@ func meaning(of line: String) -> String {
         // A mistyped address is not taken for a host name: its last label starts with a digit.
         .init("192.0.2.7x", #"not an IP address or network: "192.0.2.7x""#),
         .init("192.0.2.", "192.0.2.0/24"),
+        .init("192.0.2.x", #"not an IP address or network: "192.0.2.x""#),
+        .init(".163.com", "host .163.com"),
+        .init("126.com", "host 126.com"),
         .init("foo", #"not an IP address or network: "foo""#),
         .init("mail.example.org:allow", #"a tcprules rule, not an entry: write just the address part, "mail.example.org""#),
     ]
