@@ -16,6 +16,8 @@ let package = Package(
         .systemLibrary(name: "CTinyCDB", pkgConfig: "libcdb", providers: [.apt(["libcdb-dev"])]),
         // hiredis from Debian's libhiredis-dev (its static library goes into the static wrapper).
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        // c-ares from Debian's libc-ares-dev: the whitelist compiler's DNS client (SPF entries). Never the wrapper's.
+        .systemLibrary(name: "CAres", pkgConfig: "libcares", providers: [.apt(["libc-ares-dev"])]),
         // The C library for the shell, the same in the normal and the Embedded build (which has no Glibc overlay).
         .target(name: "CSystem"),
 
@@ -36,13 +38,19 @@ let package = Package(
             dependencies: ["Greylist", "GreylistSystem"],
             linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"], .when(platforms: [.linux], configuration: .release))]),
 
+        // DNS lookups for the whitelist compiler's SPF entries, through c-ares: linked by cqgreylist-mkwhitelist only.
+        .target(
+            name: "GreylistDNS",
+            dependencies: ["Greylist", "CAres"],
+            swiftSettings: [.strictMemorySafety()]),
+
         // The administrator's tools may use ArgumentParser (and with it FoundationEssentials).
         .target(
             name: "GreylistTools",
             dependencies: ["Greylist", "GreylistSystem", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "cqgreylist-mkwhitelist",
-            dependencies: ["Greylist", "GreylistSystem", "GreylistTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Greylist", "GreylistSystem", "GreylistDNS", "GreylistTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "cqgreylist-clean",
             dependencies: ["Greylist", "GreylistSystem", "GreylistTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -36,8 +36,26 @@ public struct Network: Hashable, Sendable {
 public struct WhitelistError: Error, Equatable, Sendable {
     /// What is wrong, in words for the administrator.
     public let reason: String
+    /// Whether the line may be good on another try: a DNS lookup of an `spf:` line failed (SERVFAIL, no answer).
+    public let isTemporary: Bool
     /// An error with this reason.
-    public init(_ reason: String) { self.reason = reason }
+    public init(_ reason: String, isTemporary: Bool = false) { (self.reason, self.isTemporary) = (reason, isTemporary) }
+}
+
+/// A whitelist line's entry.
+public struct WhitelistLine: Equatable, Sendable {
+    /// The entry's text, without blanks, CR and comment.
+    public let entry: ArraySlice<UInt8>
+    /// What a host-name or SPF entry names; nil for addresses and networks.
+    public let name: NamedEntry?
+}
+
+/// A whitelist entry that names no networks by itself.
+public enum NamedEntry: Equatable, Sendable {
+    /// `mail.example.org` or `.example.org`: matched against the client's verified host name.
+    case host(HostPattern)
+    /// `spf:example.com`: the networks the domain's SPF record authorizes, looked up when the list is compiled.
+    case spf(HostName)
 }
 
 /// The plaintext whitelist format and its cdb encoding (DESIGN §5).
@@ -52,15 +70,54 @@ public enum Whitelist {
     public static let maximumLineLength = 1000
 
     /// Parses one line (without its LF; CR, blanks and `#` comments allowed), calling `network` with each
-    /// network it means (a tcprules range can mean several) and the entry's text. Returns the entry's text,
-    /// nil for a blank line.
+    /// network it means (a tcprules range can mean several) and the entry's text. Returns the entry's text and,
+    /// for a host-name or SPF entry (which mean no networks here), what it names; nil for a blank line.
     @discardableResult
     public static func parseLine(_ line: ArraySlice<UInt8>, maskingHostBits: Bool = false,
-                                 _ network: (Network, _ entry: ArraySlice<UInt8>) -> Void) throws(WhitelistError) -> ArraySlice<UInt8>? {
+                                 _ network: (Network, _ entry: ArraySlice<UInt8>) -> Void) throws(WhitelistError) -> WhitelistLine? {
         guard let entry = try entry(in: line) else { return nil }
+        if entry.contains(where: isBlank) { throw WhitelistError("one entry per line, found \(quoted(entry))") }
+        if let name = try namedEntry(entry) { return WhitelistLine(entry: entry, name: name) }
         try parseEntry(entry, maskingHostBits: maskingHostBits) { network($0, entry) }
-        return entry
+        return WhitelistLine(entry: entry, name: nil)
     }
+
+    /// The host pattern or SPF domain an entry names; nil for an entry that is not one (an address or network).
+    /// A host name has a dot and its last label starts with a letter, which tells it from a mistyped address
+    /// (and a lone word from a host name: it is reported as no address).
+    public static func namedEntry(_ entry: ArraySlice<UInt8>) throws(WhitelistError) -> NamedEntry? {
+        // One pass, no allocation: this runs for every line of a million-line list.
+        var lastDot: Int?
+        for index in entry.indices {
+            switch entry[index] {
+            case UInt8(ascii: "."): lastDot = index
+            case UInt8(ascii: ":"):
+                guard index == entry.startIndex + 3,
+                      zip(entry, spfPrefix).allSatisfy({ $0 | 0x20 == $1 }) else { return nil }
+                let domain = entry.dropFirst(4)
+                do { return .spf(try HostName(validating: domain)) } catch {
+                    throw WhitelistError("bad SPF domain \(quoted(domain)): \(error.reason)")
+                }
+            case UInt8(ascii: "/"): return nil
+            default: break
+            }
+        }
+        guard var dot = lastDot else { return nil }
+        if dot == entry.endIndex - 1 {   // a trailing dot: the top label is the one before it
+            dot = entry[..<dot].lastIndex(of: UInt8(ascii: ".")) ?? entry.startIndex - 1
+        }
+        guard dot + 1 < entry.endIndex, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(entry[dot + 1] | 0x20) else { return nil }
+        // Three numbers and a word (192.0.2.x) is a mistyped address, not a host name (163.com is a host name).
+        let head = entry[..<max(dot, entry.startIndex)]
+        if head.count(where: { $0 == UInt8(ascii: ".") }) == 2, head.allSatisfy({ $0 == UInt8(ascii: ".") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) {
+            return nil
+        }
+        do { return .host(try HostPattern(validating: entry)) } catch {
+            throw WhitelistError("bad host name \(quoted(entry)): \(error.reason)")
+        }
+    }
+
+    private static let spfPrefix: [UInt8] = [UInt8(ascii: "s"), UInt8(ascii: "p"), UInt8(ascii: "f")]
 
     /// The entry's text in a line: without blanks, CR and `#` comment; nil for a blank line.
     public static func entry(in line: ArraySlice<UInt8>) throws(WhitelistError) -> ArraySlice<UInt8>? {

@@ -40,8 +40,10 @@ public struct LineSplitter: Sendable {
 }
 
 /// One pass over a whitelist's lines: what each good line means, every bad line as `source:line: reason`
-/// (the first `errorLimit` kept), the counts, and with `verbose` duplicate and covered entries.
-public struct WhitelistCompilation: Sendable {
+/// (the first `errorLimit` kept), the counts, and with `verbose` duplicate and covered entries. An `spf:` line
+/// is expanded with `lookup` the first time; a second pass over the same lines is given the first's
+/// `expansions`, so it makes no lookups and cannot see other answers.
+public struct WhitelistCompilation {
     /// At most this many bad lines are kept.
     public static let errorLimit = 100
     /// The source's name in messages: a path, or `(stdin)`.
@@ -54,29 +56,68 @@ public struct WhitelistCompilation: Sendable {
     public private(set) var errors: [String] = []
     /// How many lines were bad.
     public private(set) var errorCount = 0
-    /// How many lines held an entry, and how many networks they meant.
-    public private(set) var entries = 0, networks = 0
+    /// How many of them may be good on another try (a DNS lookup failed without an answer).
+    public private(set) var temporaryErrorCount = 0
+    /// How many lines held an entry, how many networks they meant, and how many were host names.
+    public private(set) var entries = 0, networks = 0, hostNames = 0
+    /// The networks of each `spf:` line, by line number.
+    public private(set) var expansions: [Int: [SPFNetwork]]
+    private let lookup: DNSLookup?
     private var seen: [Network: (line: Int, entry: String)] = [:]
+    private var seenHosts: [HostPattern: (line: Int, entry: String)] = [:]
     private var duplicates: [String] = []
 
-    /// An empty pass over `source`.
-    public init(source: String, maskingHostBits: Bool = false, verbose: Bool = false) {
+    /// An empty pass over `source`, expanding `spf:` lines with `lookup` or taking them from `expansions`.
+    public init(source: String, maskingHostBits: Bool = false, verbose: Bool = false,
+                lookup: DNSLookup? = nil, expansions: [Int: [SPFNetwork]] = [:]) {
         (self.source, self.maskingHostBits, self.verbose) = (source, maskingHostBits, verbose)
+        (self.lookup, self.expansions) = (lookup, expansions)
     }
 
-    /// Parses line `number`, calling `network` with each network it means and its entry; a bad line is recorded.
+    /// Parses line `number`, calling `network` with each network it means and the value to store with it (the
+    /// entry, or where an SPF network came from) and `host` with a host pattern and its entry; a bad line is recorded.
     public mutating func add(_ line: ArraySlice<UInt8>, number: Int,
-                             _ network: (_ network: Network, _ entry: ArraySlice<UInt8>) -> Void = { _, _ in }) {
+                             _ network: (_ network: Network, _ value: ArraySlice<UInt8>) -> Void = { _, _ in },
+                             host: (_ pattern: HostPattern, _ entry: ArraySlice<UInt8>) -> Void = { _, _ in }) {
         do throws(WhitelistError) {
-            let entry = try Whitelist.parseLine(line, maskingHostBits: maskingHostBits) { found, entry in
+            let parsed = try Whitelist.parseLine(line, maskingHostBits: maskingHostBits) { found, entry in
                 networks += 1
                 network(found, entry)
                 if verbose { note(found, entry: entry, line: number) }
             }
-            if entry != nil { entries += 1 }
+            guard let parsed else { return }
+            entries += 1
+            switch parsed.name {
+            case nil:
+                break
+            case .host(let pattern)?:
+                hostNames += 1
+                host(pattern, parsed.entry)
+                if verbose { note(pattern, entry: parsed.entry, line: number) }
+            case .spf(let domain)?:
+                for found in try spfNetworks(of: domain, line: number) {
+                    networks += 1
+                    let value = Array(found.origin.utf8.prefix(Whitelist.maximumLineLength))
+                    network(found.network, value[...])
+                    if verbose { note(found.network, entry: value[...], line: number) }
+                }
+            }
         } catch {
             errorCount += 1
+            if error.isTemporary { temporaryErrorCount += 1 }
             if errors.count < Self.errorLimit { errors.append("\(source):\(number): \(error.reason)") }
+        }
+    }
+
+    private mutating func spfNetworks(of domain: HostName, line: Int) throws(WhitelistError) -> [SPFNetwork] {
+        if let known = expansions[line] { return known }
+        guard let lookup else { throw WhitelistError("spf:\(domain): no DNS lookups in this pass") }
+        do {
+            let found = try SPFExpansion.networks(authorizedBy: domain, lookup: lookup)
+            expansions[line] = found
+            return found
+        } catch {
+            throw WhitelistError("spf:\(domain): \(error.reason)", isTemporary: error.isTemporary)
         }
     }
 
@@ -100,6 +141,15 @@ public struct WhitelistCompilation: Sendable {
             duplicates.append("\(source):\(line): \(text) duplicates \(first.entry) (line \(first.line))")
         } else {
             seen[network] = (line, text)
+        }
+    }
+
+    private mutating func note(_ pattern: HostPattern, entry: ArraySlice<UInt8>, line: Int) {
+        let text = String(decoding: entry, as: UTF8.self)
+        if let first = seenHosts[pattern] {
+            duplicates.append("\(source):\(line): \(text) duplicates \(first.entry) (line \(first.line))")
+        } else {
+            seenHosts[pattern] = (line, text)
         }
     }
 }

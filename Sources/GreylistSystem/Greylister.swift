@@ -30,7 +30,8 @@ public struct Greylister<Store: RecordStore> {
         case .address(let address):
             var warnings: [String] = []
             do {
-                if let entry = try WhitelistDatabase(path: settings.whitelist).entry(matching: address) {
+                let whitelist = WhitelistDatabase(path: settings.whitelist)
+                if let entry = try whitelist.entry(matching: address, hostName: environment["TCPREMOTEHOST"]) {
                     return Verdict(client: client, outcome: .pass(.whitelist(entry: entry)))
                 }
             } catch {

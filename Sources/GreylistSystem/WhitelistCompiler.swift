@@ -50,18 +50,21 @@ public enum WhitelistSource: Sendable {
 public enum WhitelistCompileError: Error, Sendable {
     /// Lines that are not entries: the first `WhitelistCompilation.errorLimit` as `source:line: reason`, and how many in all.
     case badLines([String], count: Int)
+    /// As `badLines`, but a DNS lookup of an `spf:` line failed without an answer: another try may succeed.
+    case lookupFailures([String], count: Int)
     /// The source could not be read, or the cdb not written.
     case system(FileError)
 }
 
 extension WhitelistDatabase {
     /// Compiles the plaintext whitelist from `source` into this cdb: first every line is checked, before any
-    /// file is made (so bad lines are reported even where the cdb cannot be written); then the lines are read
-    /// again (from memory, for a source that cannot be re-read) and written atomically. The result is the
-    /// writing pass, with its counts and (if `verbose`) findings.
-    public func compile(from source: WhitelistSource, maskingHostBits: Bool = false,
-                        verbose: Bool = false) throws(WhitelistCompileError) -> WhitelistCompilation {
-        var check = WhitelistCompilation(source: source.name, maskingHostBits: maskingHostBits)
+    /// file is made (so bad lines are reported even where the cdb cannot be written), and each `spf:` line is
+    /// expanded with `lookup` (without one, an `spf:` line is a bad line); then the lines are read again (from
+    /// memory, for a source that cannot be re-read) and written atomically with those expansions. The result
+    /// is the writing pass, with its counts and (if `verbose`) findings.
+    public func compile(from source: WhitelistSource, maskingHostBits: Bool = false, verbose: Bool = false,
+                        lookup: DNSLookup? = nil) throws(WhitelistCompileError) -> WhitelistCompilation {
+        var check = WhitelistCompilation(source: source.name, maskingHostBits: maskingHostBits, lookup: lookup)
         let rereadable = source.isRereadable
         var kept: [UInt8] = []
         do {
@@ -75,15 +78,21 @@ extension WhitelistDatabase {
         } catch {
             throw .system(error)
         }
-        guard check.errorCount == 0 else { throw .badLines(check.errors, count: check.errorCount) }
+        guard check.errorCount == 0 else {
+            throw check.temporaryErrorCount > 0 ? .lookupFailures(check.errors, count: check.errorCount)
+                                                : .badLines(check.errors, count: check.errorCount)
+        }
         let again = rereadable ? source : .text(kept)
         kept = []
-        var compilation = WhitelistCompilation(source: source.name, maskingHostBits: maskingHostBits, verbose: verbose)
+        var compilation = WhitelistCompilation(source: source.name, maskingHostBits: maskingHostBits, verbose: verbose,
+                                               expansions: check.expansions)
         var readFailure: FileError?
         let written: Bool
         do throws(FileError) {
-            written = try write { add in
-                do throws(FileError) { try again.forEachLine { line, number in compilation.add(line, number: number, add) } } catch {
+            written = try write { add, addHost in
+                do throws(FileError) {
+                    try again.forEachLine { line, number in compilation.add(line, number: number, add, host: addHost) }
+                } catch {
                     readFailure = error
                     return false
                 }

@@ -1,7 +1,8 @@
 import Greylist
 
-/// The compiled whitelist (DESIGN §5): a cdb of canonical CIDR keys, each with the entry it came from as value,
-/// and the reserved record of the prefix lengths present. The one place that writes, looks up and dumps it.
+/// The compiled whitelist (DESIGN §5): a cdb of canonical CIDR keys and host-name keys, each with the entry it
+/// came from as value, and the reserved records of the prefix lengths and host-name label counts present. The
+/// one place that writes, looks up and dumps it.
 public struct WhitelistDatabase: Sendable {
     /// The cdb's path.
     public let path: String
@@ -13,24 +14,36 @@ public struct WhitelistDatabase: Sendable {
     static let maximumRecordLength = Whitelist.maximumLineLength
 
     private static let noIndex = "not a cqgreylist whitelist (no prefix-lengths record; made by tcprules or cdb -c?)"
-    private enum Lookup { case match(String?), noIndex, badIndex }
+    private enum Lookup { case match(String?), noIndex, badIndex(String) }
 
-    /// The entry whose network contains `address`, probing one key per prefix length present; nil for no match
-    /// or no file. A file that is not a regular file, corrupt, unreadable, or not a cqgreylist whitelist (no
-    /// prefix-lengths record: a tcprules cdb, say) throws (the wrapper logs it and treats it as no match).
-    public func entry(matching address: ClientAddress) throws(FileError) -> String? {
+    /// The entry whose network contains `address`, probing one key per prefix length present, else the entry
+    /// matching `hostName` (the client's verified name, `TCPREMOTEHOST`; ignored unless it is a well-formed host
+    /// name), probing one key per label count present; nil for no match or no file. A file that is not a regular
+    /// file, corrupt, unreadable, or not a cqgreylist whitelist (no prefix-lengths record: a tcprules cdb, say)
+    /// throws (the wrapper logs it and treats it as no match).
+    public func entry(matching address: ClientAddress?, hostName: String? = nil) throws(FileError) -> String? {
+        let host = hostName.flatMap { HostName($0) }
         let lookup: Lookup?
         do {
             lookup = try lookUpCDB(atPath: path, maximumValueLength: Self.maximumRecordLength) { (find) throws(CDBError) -> Lookup in
                 guard let index = try find(Whitelist.prefixLengthsKey) else { return .noIndex }
-                guard let lengths = PrefixLengths(bytes: index) else { return .badIndex }
+                guard let lengths = PrefixLengths(bytes: index) else { return .badIndex("prefix-lengths") }
                 var match: [UInt8]?
                 var key: [UInt8] = []
-                try lengths.forEachNetwork(containing: address) { (network) throws(CDBError) -> Bool in
-                    key.removeAll(keepingCapacity: true)
-                    network.appendKey(to: &key)
-                    match = try find(key)
-                    return match == nil
+                if let address {
+                    try lengths.forEachNetwork(containing: address) { (network) throws(CDBError) -> Bool in
+                        key.removeAll(keepingCapacity: true)
+                        network.appendKey(to: &key)
+                        match = try find(key)
+                        return match == nil
+                    }
+                }
+                if match == nil, let host, let labelIndex = try find(HostLabels.key) {
+                    guard let labels = HostLabels(bytes: labelIndex) else { return .badIndex("host-labels") }
+                    try labels.forEachKey(for: host) { (key) throws(CDBError) -> Bool in
+                        match = try find(key)
+                        return match == nil
+                    }
                 }
                 return .match(match.map { String(decoding: $0, as: UTF8.self) })
             }
@@ -41,13 +54,13 @@ public struct WhitelistDatabase: Sendable {
         case nil: return nil
         case .match(let entry)?: return entry
         case .noIndex?: throw readError(Self.noIndex)
-        case .badIndex?: throw readError("not a cqgreylist whitelist (bad prefix-lengths record)")
+        case .badIndex(let record)?: throw readError("not a cqgreylist whitelist (bad \(record) record)")
         }
     }
 
-    /// Calls `body` with each network (its canonical CIDR text) and the entry it came from, in file order; false
-    /// if there is no file. Throws as `entry(matching:)` does.
-    public func forEachNetwork(_ body: (_ network: String, _ entry: String) -> Void) throws(FileError) -> Bool {
+    /// Calls `body` with each entry as a whitelist line writes it (a network's canonical CIDR text, or a host
+    /// pattern) and the value stored with it, in file order; false if there is no file. Throws as `entry(matching:)` does.
+    public func forEachEntry(_ body: (_ entry: String, _ value: String) -> Void) throws(FileError) -> Bool {
         let indexed: Bool?
         do {
             indexed = try lookUpCDB(atPath: path, maximumValueLength: Self.maximumRecordLength) { (find) throws(CDBError) in
@@ -60,8 +73,9 @@ public struct WhitelistDatabase: Sendable {
         guard indexed else { throw readError(Self.noIndex) }
         do {
             return try forEachCDBRecord(atPath: path, maximumLength: Self.maximumRecordLength) { key, value in
-                guard key != Whitelist.prefixLengthsKey else { return }
-                body(String(decoding: key, as: UTF8.self), String(decoding: value, as: UTF8.self))
+                guard key != Whitelist.prefixLengthsKey, key != HostLabels.key else { return }
+                let entry = HostPattern(key: key)?.text ?? String(decoding: key, as: UTF8.self)
+                body(entry, String(decoding: value, as: UTF8.self))
             }
         } catch {
             throw readError(error.description)
@@ -69,21 +83,30 @@ public struct WhitelistDatabase: Sendable {
     }
 
     /// Writes a compiled whitelist atomically (see `writeCDB`): each network `body` adds, under its key with its
-    /// entry as value, then the prefix-lengths record. Nothing is written if `body` returns false.
+    /// value, each host pattern under its key with its entry, then the prefix-lengths record (and the host-labels
+    /// record, if there are host patterns). Nothing is written if `body` returns false.
     public func write(temporaryPath: String? = nil,
-                      _ body: (_ add: (_ network: Network, _ entry: ArraySlice<UInt8>) -> Void) -> Bool) throws(FileError) -> Bool {
+                      _ body: (_ add: (_ network: Network, _ value: ArraySlice<UInt8>) -> Void,
+                               _ addHost: (_ pattern: HostPattern, _ entry: ArraySlice<UInt8>) -> Void) -> Bool) throws(FileError) -> Bool {
         var lengths = PrefixLengths()
+        var labels = HostLabels()
         var key: [UInt8] = []
         return try writeCDB(atPath: path, temporaryPath: temporaryPath) { add in
             let complete = withoutActuallyEscaping(add) { add in
-                body { network, entry in
+                body({ network, value in
                     key.removeAll(keepingCapacity: true)
                     network.appendKey(to: &key)
-                    add(key, entry)
+                    add(key, value)
                     lengths.insert(network)
-                }
+                }, { pattern, entry in
+                    key.removeAll(keepingCapacity: true)
+                    pattern.appendKey(to: &key)
+                    add(key, entry)
+                    labels.insert(pattern)
+                })
             }
             add(Whitelist.prefixLengthsKey, lengths.bytes[...])
+            if !labels.isEmpty { add(HostLabels.key, labels.bytes[...]) }
             return complete
         }
     }

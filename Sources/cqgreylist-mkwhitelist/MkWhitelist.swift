@@ -1,17 +1,21 @@
 // cqgreylist-mkwhitelist: compiles the plaintext whitelist into the cdb the wrapper reads; checks and dumps it.
 import ArgumentParser
 import Greylist
+import GreylistDNS
 import GreylistSystem
 import GreylistTools
 
 struct MkWhitelist: QmailCommand {
     static let configuration = CommandConfiguration(
         commandName: "cqgreylist-mkwhitelist",
-        abstract: "Compile a plaintext IP/CIDR whitelist into the cdb that cqgreylist reads.",
+        abstract: "Compile a plaintext whitelist into the cdb that cqgreylist reads.",
         discussion: """
-            One entry a line: 192.0.2.7, 192.0.2.0/24, 2001:db8::1, 2001:db8::/32, or tcprules' 10., 192.0.2., \
-            192.0.2.4-7, 192.0.2-3. ('#' starts a comment). Every line is checked first; then the cdb is written to a \
-            temp file beside it, synced and renamed. On any error nothing is written and the old cdb stays. Exit \
+            One entry a line: 192.0.2.7, 192.0.2.0/24, 2001:db8::1, 2001:db8::/32, tcprules' 10., 192.0.2., \
+            192.0.2.4-7, 192.0.2-3.; a host name mail.example.org or a domain with every name below it .example.org \
+            (matched against TCPREMOTEHOST: run tcpserver with -p, or anyone can claim a name); spf:example.com \
+            (the networks the domain's SPF record authorizes, looked up now) ('#' starts a comment). Every line is \
+            checked and every SPF record looked up first; then the cdb is written to a temp file beside it, synced \
+            and renamed. On any error (a failed DNS lookup too) nothing is written and the old cdb stays. Exit \
             status: 0 done (or --check matched), 1 --check did not match, 100 bad input, 111 system error.
             """)
 
@@ -27,11 +31,23 @@ struct MkWhitelist: QmailCommand {
     @Flag(name: [.short, .long], help: "Report duplicate entries and entries covered by others.")
     var verbose = false
 
-    @Option(help: ArgumentHelp("Tell whether ADDRESS matches the compiled cdb, and by which entry.", valueName: "ADDRESS"))
+    @Option(help: ArgumentHelp("Ask DNS server SERVER (IP or IP:PORT, several comma-separated) for SPF records (default: /etc/resolv.conf's).",
+                               valueName: "SERVER"))
+    var dnsServer: String?
+
+    @Option(help: ArgumentHelp("Give up a DNS lookup after SECONDS, failing the compile.", valueName: "SECONDS"))
+    var dnsTimeout = 5.0
+
+    @Option(help: ArgumentHelp("Tell whether ADDRESS (or a verified host NAME) matches the compiled cdb, and by which entry.",
+                               valueName: "ADDRESS|NAME"))
     var check: String?
 
     @Flag(help: "Print the compiled cdb's networks, as a whitelist.")
     var dump = false
+
+    func validate() throws {
+        guard dnsTimeout > 0, dnsTimeout <= 60 else { throw ValidationError("--dns-timeout must be more than 0 and at most 60 seconds") }
+    }
 
     func execute() -> ExitStatus {
         if let check { return checkAddress(check) }
@@ -42,32 +58,46 @@ struct MkWhitelist: QmailCommand {
     func compile() -> ExitStatus {
         removeTemporaryCDBOnTermination()
         let source: WhitelistSource = self.source == "-" ? .standardInput : .file(self.source)
+        let channel: DNSChannel
+        do { channel = try DNSChannel(server: dnsServer, timeoutMilliseconds: Int(dnsTimeout * 1000)) } catch {
+            return fatal(error.description, dnsServer == nil ? .systemError : .badInput)
+        }
         let compilation: WhitelistCompilation
         do {
-            compilation = try WhitelistDatabase(path: cdb).compile(from: source, maskingHostBits: maskHostBits, verbose: verbose)
+            compilation = try WhitelistDatabase(path: cdb).compile(from: source, maskingHostBits: maskHostBits, verbose: verbose,
+                                                                   lookup: channel.lookup)
         } catch {
             switch error {
             case .system(let failure):
                 return fatal("unable to \(failure)", .systemError)
-            case .badLines(let errors, let count):
+            case .badLines(let errors, let count), .lookupFailures(let errors, let count):
                 for error in errors { printError(error) }
                 if count > errors.count { printError("... and \(count - errors.count) more") }
-                return fatal("\(count) bad line\(count == 1 ? "" : "s") in \(source.name); \(cdb) left unchanged", .badInput)
+                let lines = "\(count) bad line\(count == 1 ? "" : "s") in \(source.name)"
+                if case .lookupFailures = error {
+                    return fatal("\(lines) (a DNS lookup failed: try again later); \(cdb) left unchanged", .systemError)
+                }
+                return fatal("\(lines); \(cdb) left unchanged", .badInput)
             }
         }
         for line in compilation.findings { printError(line) }
-        print("cqgreylist-mkwhitelist: wrote \(cdb): \(compilation.entries) entries, \(compilation.networks) networks")
+        let hostNames = compilation.hostNames == 0 ? "" : ", \(compilation.hostNames) host name\(compilation.hostNames == 1 ? "" : "s")"
+        print("cqgreylist-mkwhitelist: wrote \(cdb): \(compilation.entries) entries, \(compilation.networks) networks\(hostNames)")
         return .ok
     }
 
     func checkAddress(_ text: String) -> ExitStatus {
-        guard let address = ClientAddress(text) else { return fatal("not an IP address: \(LogLine.quoted(text))", .badInput) }
+        let address = ClientAddress(text)
+        var host: HostName?
+        if address == nil, case .host(.host(let name))? = try? Whitelist.namedEntry(Array(text.utf8)[...]) { host = name }
+        guard address != nil || host != nil else { return fatal("not an IP address or host name: \(LogLine.quoted(text))", .badInput) }
+        let client = address?.text ?? host!.description
         do {
-            guard let entry = try WhitelistDatabase(path: cdb).entry(matching: address) else {
-                print("\(address.text) is not whitelisted by \(cdb)")
+            guard let entry = try WhitelistDatabase(path: cdb).entry(matching: address, hostName: host?.description) else {
+                print("\(client) is not whitelisted by \(cdb)")
                 return .no
             }
-            print("\(address.text) is whitelisted by \(cdb), entry \(entry)")
+            print("\(client) is whitelisted by \(cdb), entry \(entry)")
             return .ok
         } catch {
             return fatal("unable to \(error)", .systemError)
@@ -76,8 +106,8 @@ struct MkWhitelist: QmailCommand {
 
     func dumpNetworks() -> ExitStatus {
         do {
-            let found = try WhitelistDatabase(path: cdb).forEachNetwork { network, entry in
-                print(network == entry ? network : "\(network)  # \(entry)")
+            let found = try WhitelistDatabase(path: cdb).forEachEntry { entry, value in
+                print(entry == value ? entry : "\(entry)  # \(value)")
             }
             return found ? .ok : fatal("unable to read \(cdb): no such file", .systemError)
         } catch {

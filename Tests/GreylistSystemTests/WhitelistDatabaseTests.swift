@@ -90,7 +90,7 @@ struct CorruptLengthCase: CustomTestStringConvertible, Sendable {
         try patchDataLength(ofKey: row.key, in: path, to: row.length)
         let corrupt = FileError(operation: "read", path: path, problem: "corrupt or truncated cdb")
         #expect(throws: corrupt) { try WhitelistDatabase(path: path).entry(matching: ClientAddress("10.0.5.9")!) }
-        #expect(throws: FileError.self) { try WhitelistDatabase(path: path).forEachNetwork { _, _ in } }
+        #expect(throws: FileError.self) { try WhitelistDatabase(path: path).forEachEntry { _, _ in } }
     }
 
     @Test(arguments: ["directory", "/dev/null", "fifo"])
@@ -106,7 +106,7 @@ struct CorruptLengthCase: CustomTestStringConvertible, Sendable {
         defer { if writer >= 0 { close(writer) } }
         let expected = FileError(operation: "read", path: path, problem: "not a regular file")
         #expect(throws: expected) { try WhitelistDatabase(path: path).entry(matching: ClientAddress("192.0.2.7")!) }
-        #expect(throws: expected) { try WhitelistDatabase(path: path).forEachNetwork { _, _ in } }
+        #expect(throws: expected) { try WhitelistDatabase(path: path).forEachEntry { _, _ in } }
     }
 
     @Test func aCDBWithoutThePrefixIndexIsNotAWhitelist() throws {
@@ -117,7 +117,7 @@ struct CorruptLengthCase: CustomTestStringConvertible, Sendable {
                                  problem: "not a cqgreylist whitelist (no prefix-lengths record; made by tcprules or cdb -c?)")
         #expect(throws: expected) { try WhitelistDatabase(path: path).entry(matching: ClientAddress("192.0.2.7")!) }
         #expect(throws: expected) { try WhitelistDatabase(path: path).entry(matching: ClientAddress("198.51.100.1")!) }
-        #expect(throws: expected) { try WhitelistDatabase(path: path).forEachNetwork { _, _ in } }
+        #expect(throws: expected) { try WhitelistDatabase(path: path).forEachEntry { _, _ in } }
     }
 
     @Test func anAbortedWriteLeavesTheOldFileAndNoTemp() throws {
@@ -152,7 +152,7 @@ struct CorruptLengthCase: CustomTestStringConvertible, Sendable {
         _ = FileManager.default.createFile(atPath: victim, contents: Data("keep".utf8))
         try FileManager.default.createSymbolicLink(atPath: temporary, withDestinationPath: victim)
         #expect(throws: FileError(operation: "create", path: temporary, problem: "File exists")) {
-            try WhitelistDatabase(path: path).write(temporaryPath: temporary) { _ in true }
+            try WhitelistDatabase(path: path).write(temporaryPath: temporary) { _, _ in true }
         }
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep")
         #expect(!FileManager.default.fileExists(atPath: path))

@@ -56,10 +56,20 @@ enum FuzzChecks {
     /// and contain the addresses they were made from.
     static func whitelist(_ bytes: [UInt8]) -> String? {
         var networks: [Network] = []
-        let entry: ArraySlice<UInt8>?
+        let entry: WhitelistLine?
         do { entry = try Whitelist.parseLine(bytes[...], maskingHostBits: bytes.first.map { $0 & 1 == 1 } ?? false) { network, _ in networks.append(network) } }
         catch { return error.reason.isEmpty || error.reason.contains("\n") ? "bad reason \(error.reason.debugDescription)" : nil }
-        if entry == nil { return networks.isEmpty ? nil : "networks from a blank line" }
+        guard let entry else { return networks.isEmpty ? nil : "networks from a blank line" }
+        switch entry.name {
+        case .host(let pattern)?:
+            var key: [UInt8] = []
+            pattern.appendKey(to: &key)
+            return networks.isEmpty && HostPattern(key: key) == pattern ? nil : "host pattern \(pattern.text) does not round-trip"
+        case .spf?:
+            return networks.isEmpty ? nil : "networks from an SPF entry before its expansion"
+        case nil:
+            break
+        }
         if networks.isEmpty || networks.count > 16 { return "\(networks.count) networks from one entry" }
         var lengths = PrefixLengths()
         for network in networks {

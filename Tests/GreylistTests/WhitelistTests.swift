@@ -25,7 +25,7 @@ struct BadLineCase: CustomTestStringConvertible, Sendable {
 func parse(_ line: String, masking: Bool = false) throws(WhitelistError) -> (keys: [String], entry: String?) {
     var keys: [String] = []
     let entry = try Whitelist.parseLine(Array(line.utf8)[...], maskingHostBits: masking) { network, _ in keys.append(network.key) }
-    return (keys, entry.map { String(decoding: $0, as: UTF8.self) })
+    return (keys, entry.map { String(decoding: $0.entry, as: UTF8.self) })
 }
 
 @Suite struct WhitelistLineTests {

@@ -1,0 +1,373 @@
+/// Why a DNS lookup gave no answer.
+public enum DNSLookupError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The name does not exist (NXDOMAIN).
+    case noSuchDomain
+    /// No answer could be had (a server failure, a timeout, a refusal): why, in words.
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .noSuchDomain: "no such domain"
+        case .failed(let reason): reason
+        }
+    }
+}
+
+/// The DNS lookups an SPF expansion makes: a resolver's in the whitelist compiler, a table's in tests.
+public struct DNSLookup {
+    /// The TXT records of a name, each one's strings joined; empty when it has none.
+    public var texts: (HostName) throws(DNSLookupError) -> [[UInt8]]
+    /// The IPv4 and IPv6 addresses of a name (its A and AAAA records); empty when it has none.
+    public var addresses: (HostName) throws(DNSLookupError) -> [ClientAddress]
+    /// The targets of a name's MX records, as the answer spells them; empty when it has none.
+    public var mailExchangers: (HostName) throws(DNSLookupError) -> [String]
+
+    /// Lookups made by these functions.
+    public init(texts: @escaping (HostName) throws(DNSLookupError) -> [[UInt8]],
+                addresses: @escaping (HostName) throws(DNSLookupError) -> [ClientAddress],
+                mailExchangers: @escaping (HostName) throws(DNSLookupError) -> [String]) {
+        (self.texts, self.addresses, self.mailExchangers) = (texts, addresses, mailExchangers)
+    }
+}
+
+/// Why an SPF entry could not be expanded; shown after the entry, `file:line: spf:domain: reason`.
+public struct SPFError: Error, Equatable, Sendable {
+    /// What is wrong, in words for the administrator.
+    public let reason: String
+    /// Whether a lookup failed without an answer (SERVFAIL, a timeout), so that another try may succeed.
+    public let isTemporary: Bool
+    /// An error with this reason.
+    public init(_ reason: String, isTemporary: Bool = false) { (self.reason, self.isTemporary) = (reason, isTemporary) }
+}
+
+/// One directive of an SPF record (RFC 7208 section 4.6): a qualifier and a mechanism.
+public struct SPFDirective: Equatable, Sendable {
+    /// The result a directive gives when its mechanism matches.
+    public enum Qualifier: Equatable, Sendable { case pass, fail, softFail, neutral }
+    /// What a directive matches. Domain specifications are kept as written (they may hold macros).
+    public enum Mechanism: Equatable, Sendable {
+        /// Every address.
+        case all
+        /// The addresses another domain's record passes.
+        case include(String)
+        /// The addresses of a name (the record's own domain if nil), widened to these prefix lengths.
+        case a(String?, ipv4Length: Int, ipv6Length: Int)
+        /// The addresses of a name's mail exchangers, widened to these prefix lengths.
+        case mx(String?, ipv4Length: Int, ipv6Length: Int)
+        /// An `ip4` or `ip6` network.
+        case network(Network)
+        /// Addresses whose reverse name is checked (`ptr`, `exists`): they name no networks.
+        case unlisted(String?)
+    }
+    /// The result when the mechanism matches.
+    public var qualifier: Qualifier
+    /// The mechanism.
+    public var mechanism: Mechanism
+    /// The term as written, without its qualifier (`include:_spf.example.net`).
+    public var text: String
+}
+
+/// An SPF record's terms: its directives in order and its `redirect` modifier.
+public struct SPFRecord: Equatable, Sendable {
+    /// The directives, in the order they are evaluated.
+    public var directives: [SPFDirective] = []
+    /// The domain whose record applies when no directive matches.
+    public var redirect: String?
+
+    /// Whether TXT record text is an SPF record: `v=spf1`, then a space or the end (RFC 7208 section 4.5).
+    public static func isSPF(_ text: [UInt8]) -> Bool {
+        let version = Array("v=spf1".utf8)
+        return text.count >= version.count && zip(text, version).allSatisfy { lowercased($0) == $1 }
+            && (text.count == version.count || text[version.count] == UInt8(ascii: " "))
+    }
+
+    /// Parses an SPF record's text (`v=spf1 ...`); unknown modifiers are ignored, anything else unknown is an error.
+    public init(parsing text: [UInt8]) throws(SPFError) {
+        let terms = text.split(separator: UInt8(ascii: " "))
+        guard let version = terms.first, Self.isSPF(Array(version)) else { throw SPFError("not an SPF record") }
+        var explanation = false
+        for term in terms.dropFirst() {
+            let written = String(decoding: term, as: UTF8.self)
+            let nameEnd = term.firstIndex { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "=") } ?? term.endIndex
+            if nameEnd < term.endIndex, term[nameEnd] == UInt8(ascii: "=") {
+                let name = String(decoding: term[..<nameEnd].map(lowercased), as: UTF8.self)
+                let value = String(decoding: term[(nameEnd + 1)...], as: UTF8.self)
+                guard let first = term.first, isLetter(first) else { throw SPFError("bad term \(LogLine.quoted(written))") }
+                if name == "redirect" {
+                    guard redirect == nil else { throw SPFError("more than one redirect modifier") }
+                    redirect = value
+                } else if name == "exp" {
+                    guard !explanation else { throw SPFError("more than one exp modifier") }
+                    explanation = true
+                }
+                continue
+            }
+            var body = term[...]
+            let qualifier: SPFDirective.Qualifier
+            switch body.first {
+            case UInt8(ascii: "+"): (qualifier, body) = (.pass, body.dropFirst())
+            case UInt8(ascii: "-"): (qualifier, body) = (.fail, body.dropFirst())
+            case UInt8(ascii: "~"): (qualifier, body) = (.softFail, body.dropFirst())
+            case UInt8(ascii: "?"): (qualifier, body) = (.neutral, body.dropFirst())
+            default: qualifier = .pass
+            }
+            directives.append(SPFDirective(qualifier: qualifier, mechanism: try Self.mechanism(body, written: written),
+                                           text: String(decoding: body, as: UTF8.self)))
+        }
+    }
+
+    private static func mechanism(_ term: ArraySlice<UInt8>, written: String) throws(SPFError) -> SPFDirective.Mechanism {
+        let bad = SPFError("bad term \(LogLine.quoted(written))")
+        let nameEnd = term.firstIndex { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "/") } ?? term.endIndex
+        let name = String(decoding: term[..<nameEnd].map(lowercased), as: UTF8.self)
+        var rest = term[nameEnd...]
+        func domain(required: Bool) throws(SPFError) -> String? {
+            guard rest.first == UInt8(ascii: ":") else {
+                if required || !rest.isEmpty { throw bad }
+                return nil
+            }
+            guard rest.count > 1 else { throw bad }
+            return String(decoding: rest.dropFirst(), as: UTF8.self)
+        }
+        switch name {
+        case "all":
+            guard rest.isEmpty else { throw bad }
+            return .all
+        case "include":
+            return .include(try domain(required: true)!)
+        case "exists":
+            return .unlisted(try domain(required: true))
+        case "ptr":
+            return .unlisted(try domain(required: false))
+        case "a", "mx":
+            let ipv6Length = try cidrLength(takenFrom: &rest, separator: "//", maximum: 128, bad) ?? 128
+            let ipv4Length = try cidrLength(takenFrom: &rest, separator: "/", maximum: 32, bad) ?? 32
+            let target = try domain(required: false)
+            return name == "a" ? .a(target, ipv4Length: ipv4Length, ipv6Length: ipv6Length)
+                               : .mx(target, ipv4Length: ipv4Length, ipv6Length: ipv6Length)
+        case "ip4", "ip6":
+            guard rest.first == UInt8(ascii: ":") else { throw bad }
+            let isIPv4 = name == "ip4"
+            let length = try cidrLength(takenFrom: &rest, separator: "/", maximum: isIPv4 ? 32 : 128, bad)
+            let text = rest.dropFirst()
+            guard let address = ClientAddress(utf8: text), text.contains(UInt8(ascii: ":")) != isIPv4 else { throw bad }
+            // An IPv4-mapped ip6 network is the IPv4 network it maps.
+            let mapped = address.isIPv4 && !isIPv4
+            let prefixLength = length.map { mapped ? $0 - 96 : $0 } ?? (address.isIPv4 ? 32 : 128)
+            guard prefixLength >= 0 else { throw bad }
+            return .network(Network(address, prefixLength: prefixLength))
+        default:
+            throw SPFError("unknown mechanism \(LogLine.quoted(written))")
+        }
+    }
+
+    /// Takes a trailing `/24` (with `separator` `//`: `//64`) off `rest` and returns the length; nil if there is none.
+    private static func cidrLength(takenFrom rest: inout ArraySlice<UInt8>, separator: String, maximum: Int,
+                                   _ bad: SPFError) throws(SPFError) -> Int? {
+        let digits = rest.reversed().prefix { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }.count
+        let end = rest.endIndex - digits
+        let separatorBytes = Array(separator.utf8)
+        guard digits > 0, rest[..<end].suffix(separatorBytes.count).elementsEqual(separatorBytes),
+              separatorBytes.count == 2 || rest[..<(end - 1)].last != UInt8(ascii: "/") else { return nil }
+        guard let length = ClientAddress.parseDecimal(rest[end...], maximum: maximum) else { throw bad }
+        rest = rest[..<(end - separatorBytes.count)]
+        return length
+    }
+}
+
+/// A network an SPF entry authorizes, and where it came from (`spf:example.com via include:_spf.example.net`).
+public struct SPFNetwork: Equatable, Sendable {
+    /// The network.
+    public let network: Network
+    /// The entry and the terms that led to the network: the value the cdb stores and `--dump` shows.
+    public let origin: String
+}
+
+/// Expands a domain's SPF record into the networks it authorizes (RFC 7208): `ip4`, `ip6`, `a`, `mx` (with their
+/// prefix lengths), `include` and `redirect`, in order, each network less what an earlier directive matched (a
+/// `-ip4` before a wider `ip4` cuts a hole in it). `ptr` and `exists` name no networks and add none. The RFC's
+/// limits hold: at most 10 terms that look up DNS, 10 mail exchangers per `mx`, 2 lookups that find nothing.
+/// A loop of includes or redirects, a missing or doubled record, a failed lookup, `+all` or a pass for a
+/// network wider than /8 (IPv4) or /16 (IPv6) are errors: the whitelist must not change on a guess.
+public struct SPFExpansion {
+    /// The most terms that look up DNS (`include`, `a`, `mx`, `ptr`, `exists`, `redirect`) in one expansion.
+    public static let lookupLimit = 10
+    /// The most lookups that find nothing (no such name, no records).
+    public static let voidLookupLimit = 2
+    /// The most mail exchangers one `mx` term looks up.
+    public static let mailExchangerLimit = 10
+    /// The widest networks accepted, IPv4 and IPv6.
+    public static let widestPrefix = (ipv4: 8, ipv6: 16)
+
+    private let lookup: DNSLookup
+    private let entry: String
+    private var lookups = 0, voidLookups = 0
+
+    /// The networks `domain`'s SPF record authorizes, in record order, each once (with its first origin).
+    public static func networks(authorizedBy domain: HostName, lookup: DNSLookup) throws(SPFError) -> [SPFNetwork] {
+        var expansion = SPFExpansion(lookup: lookup, entry: "spf:\(domain)")
+        let found = try expansion.evaluate(domain, chain: [domain], via: [])
+        var seen = Set<Network>()
+        var networks: [SPFNetwork] = []
+        for (network, via) in found where seen.insert(network).inserted {
+            var origin = expansion.entry
+            if !via.isEmpty { origin += " via " + via.joined(separator: " ") }
+            networks.append(SPFNetwork(network: network, origin: origin))
+        }
+        return networks
+    }
+
+    private init(lookup: DNSLookup, entry: String) { (self.lookup, self.entry) = (lookup, entry) }
+
+    /// The networks `domain`'s record passes, with the terms that led to each. `chain` holds the domains
+    /// whose records are being evaluated, outermost first: a name already in it is a loop.
+    private mutating func evaluate(_ domain: HostName, chain: [HostName],
+                                   via: [String]) throws(SPFError) -> [(Network, [String])] {
+        let record = try record(of: domain, via: via)
+        var covered: [Network] = []
+        var passed: [(Network, [String])] = []
+        func take(_ matched: [(Network, [String])], _ qualifier: SPFDirective.Qualifier) throws(SPFError) {
+            for (network, origin) in matched where qualifier == .pass {
+                let widest = network.address.isIPv4 ? Self.widestPrefix.ipv4 : Self.widestPrefix.ipv6
+                guard network.prefixLength >= widest else {
+                    throw failure("\(domain) authorizes \(network.key), wider than /\(widest)", via: origin)
+                }
+                for piece in network.removing(covered) { passed.append((piece, origin)) }
+            }
+            for (network, _) in matched { covered.append(network) }
+        }
+        for directive in record.directives {
+            let term = via + [directive.text]
+            switch directive.mechanism {
+            case .all:
+                if directive.qualifier == .pass { throw failure("\(domain) authorizes every address (+all)", via: via) }
+                return passed   // nothing after `all` is ever evaluated, nor a redirect
+            case .network(let network):
+                try take([(network, via)], directive.qualifier)
+            case .include(let spec):
+                try countLookup(via: term)
+                guard let target = try target(spec, in: domain, via: term) else { continue }
+                try take(try evaluate(target, chain: try extend(chain, with: target, via: term), via: term), directive.qualifier)
+            case .a(let spec, let ipv4Length, let ipv6Length):
+                try countLookup(via: term)
+                guard let name = try name(spec, in: domain, via: term) else { continue }
+                let networks = try addresses(of: name, via: term).map { network(around: $0, ipv4Length, ipv6Length) }
+                try take(networks.map { ($0, term) }, directive.qualifier)
+            case .mx(let spec, let ipv4Length, let ipv6Length):
+                try countLookup(via: term)
+                guard let name = try name(spec, in: domain, via: term) else { continue }
+                let exchangers = try answer(via: term, "MX lookup of \(name)") { () throws(DNSLookupError) in try lookup.mailExchangers(name) }
+                if exchangers.isEmpty { try countVoidLookup(via: term) }
+                guard exchangers.count <= Self.mailExchangerLimit else {
+                    throw failure("\(name) has \(exchangers.count) mail exchangers, more than \(Self.mailExchangerLimit)", via: term)
+                }
+                var networks: [(Network, [String])] = []
+                for exchanger in exchangers {
+                    guard let host = HostName(exchanger) else { continue }   // a null MX (".") or junk names no host
+                    for address in try addresses(of: host, via: term) {
+                        networks.append((network(around: address, ipv4Length, ipv6Length), term))
+                    }
+                }
+                try take(networks, directive.qualifier)
+            case .unlisted:
+                try countLookup(via: term)
+            }
+        }
+        if let spec = record.redirect {
+            let term = via + ["redirect=\(spec)"]
+            try countLookup(via: term)
+            if let target = try target(spec, in: domain, via: term) {
+                try take(try evaluate(target, chain: try extend(chain, with: target, via: term), via: term), .pass)
+            }
+        }
+        return passed
+    }
+
+    /// The one SPF record among `domain`'s TXT records.
+    private func record(of domain: HostName, via: [String]) throws(SPFError) -> SPFRecord {
+        let texts = try answer(via: via, "TXT lookup of \(domain)") { () throws(DNSLookupError) in try lookup.texts(domain) }
+        let records = texts.filter(SPFRecord.isSPF)
+        guard records.count == 1 else {
+            throw failure(records.isEmpty ? "\(domain) has no SPF record" : "\(domain) has \(records.count) SPF records", via: via)
+        }
+        do { return try SPFRecord(parsing: records[0]) } catch { throw failure("\(domain): \(error.reason)", via: via) }
+    }
+
+    private mutating func addresses(of name: HostName, via: [String]) throws(SPFError) -> [ClientAddress] {
+        let found: [ClientAddress]
+        do { found = try lookup.addresses(name) } catch {
+            guard error == .noSuchDomain else { throw failure("address lookup of \(name): \(error)", via: via, isTemporary: true) }
+            found = []
+        }
+        if found.isEmpty { try countVoidLookup(via: via) }
+        return found
+    }
+
+    private func answer<T>(via: [String], _ what: String, _ body: () throws(DNSLookupError) -> T) throws(SPFError) -> T {
+        do { return try body() } catch {
+            guard error == .noSuchDomain else { throw failure("\(what) failed: \(error)", via: via, isTemporary: true) }
+            throw failure("\(what): no such domain", via: via)
+        }
+    }
+
+    /// The domain a term names; nil for one with macros (`%{i}`), which depend on the client and name no networks.
+    private func target(_ spec: String, in domain: HostName, via: [String]) throws(SPFError) -> HostName? {
+        if spec.utf8.contains(UInt8(ascii: "%")) { return nil }
+        do { return try HostName(validating: spec.utf8) } catch { throw failure("bad domain \(LogLine.quoted(spec)): \(error.reason)", via: via) }
+    }
+
+    /// The name an `a` or `mx` term looks up: the one it names, else the record's domain.
+    private func name(_ spec: String?, in domain: HostName, via: [String]) throws(SPFError) -> HostName? {
+        guard let spec else { return domain }
+        return try target(spec, in: domain, via: via)
+    }
+
+    private func extend(_ chain: [HostName], with target: HostName, via: [String]) throws(SPFError) -> [HostName] {
+        if chain.contains(target) {
+            throw failure("loop: " + (chain + [target]).map { $0.description }.joined(separator: " -> "), via: via)
+        }
+        return chain + [target]
+    }
+
+    private mutating func countLookup(via: [String]) throws(SPFError) {
+        lookups += 1
+        if lookups > Self.lookupLimit { throw failure("more than \(Self.lookupLimit) DNS lookups", via: via) }
+    }
+
+    private mutating func countVoidLookup(via: [String]) throws(SPFError) {
+        voidLookups += 1
+        if voidLookups > Self.voidLookupLimit { throw failure("more than \(Self.voidLookupLimit) DNS lookups found nothing", via: via) }
+    }
+
+    private func network(around address: ClientAddress, _ ipv4Length: Int, _ ipv6Length: Int) -> Network {
+        Network(address, prefixLength: address.isIPv4 ? ipv4Length : ipv6Length)
+    }
+
+    private func failure(_ reason: String, via: [String], isTemporary: Bool = false) -> SPFError {
+        SPFError(via.isEmpty ? reason : "\(reason) (via \(via.joined(separator: " ")))", isTemporary: isTemporary)
+    }
+}
+
+extension Network {
+    /// The network less every address in `others`, as the fewest networks that cover what is left.
+    func removing(_ others: [Network]) -> [Network] {
+        let overlapping = others.filter { $0.address.isIPv4 == address.isIPv4 && ($0.contains(address) || contains($0.address)) }
+        if overlapping.contains(where: { $0.prefixLength <= prefixLength }) { return [] }
+        if overlapping.isEmpty { return [self] }
+        let halfBit = (address.isIPv4 ? 32 : 128) - prefixLength - 1
+        let upper: ClientAddress = switch address {
+        case .v4(let value): .v4(value | 1 << UInt32(halfBit))
+        case .v6(let value): .v6(value | 1 << UInt128(halfBit))
+        }
+        return Network(address, prefixLength: prefixLength + 1).removing(overlapping)
+            + Network(upper, prefixLength: prefixLength + 1).removing(overlapping)
+    }
+}
+
+private func lowercased(_ byte: UInt8) -> UInt8 {
+    (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
+}
+
+private func isLetter(_ byte: UInt8) -> Bool {
+    (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(lowercased(byte))
+}
