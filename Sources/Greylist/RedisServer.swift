@@ -32,8 +32,8 @@ public enum RedisServer: Equatable, Sendable, CustomStringConvertible {
     /// Parses one server: `/path`, `a.b.c.d:port` or `[v6]:port`; nil for anything else.
     public init?(_ text: String) {
         if text.hasPrefix("/") {
-            // sockaddr_un holds 107 bytes and a NUL.
-            guard text.utf8.count <= 107, !text.utf8.contains(0) else { return nil }
+            // sockaddr_un holds 107 bytes and a NUL; printable, so that it can stand in a log line as it is.
+            guard text.utf8.count <= 107, text.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else { return nil }
             self = .socket(path: text)
             return
         }

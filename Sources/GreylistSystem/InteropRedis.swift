@@ -33,12 +33,18 @@ public struct RedisConnectionError: Error, Equatable, Sendable, CustomStringConv
         }
         self.fd = fd
         unsafe self.reader = reader
-        if Self.startConnect(fd, to: server) != 0 {
+        var started = Self.startConnect(fd, to: server)
+        // A Unix socket whose backlog is full refuses at once (EAGAIN) instead of queueing: try again shortly.
+        while started != 0 && cqgreylist_errno() == EAGAIN, case .socket = server, monotonicMilliseconds() < deadline {
+            unsafe poll(nil, 0, 2)
+            started = Self.startConnect(fd, to: server)
+        }
+        if started != 0 {
             let error = cqgreylist_errno()   // EINTR too leaves the connection under way
             guard error == EINPROGRESS || error == EINTR else { throw RedisConnectionError("connect: \(Errno(rawValue: error))") }
             try wait(for: POLLOUT, until: deadline, doing: "connect")
             var problem: CInt = 0, length = socklen_t(MemoryLayout<CInt>.size)
-            unsafe getsockopt(fd, SOL_SOCKET, SO_ERROR, &problem, &length)
+            if unsafe getsockopt(fd, SOL_SOCKET, SO_ERROR, &problem, &length) != 0 { problem = cqgreylist_errno() }
             if problem != 0 { throw RedisConnectionError("connect: \(Errno(rawValue: problem))") }
         }
         if case .tcp = server {
@@ -71,7 +77,10 @@ public struct RedisConnectionError: Error, Equatable, Sendable, CustomStringConv
             if let reply = try nextReply() { replies.append(reply); continue }
             try wait(for: POLLIN, until: deadline, doing: "reply")
             let count = unsafe buffer.withUnsafeMutableBytes { unsafe read(fd, $0.baseAddress, $0.count) }
-            if count == 0 { throw RedisConnectionError("connection closed by the server") }
+            if count == 0 {   // a server that says why before it closes (too many clients): keep its words
+                let said = replies.lazy.compactMap { if case .error(let text) = $0 { text } else { nil } }.first
+                throw RedisConnectionError("connection closed by the server" + (said.map { " after: " + RedisRecords.printable($0) } ?? ""))
+            }
             if count < 0 {
                 let error = cqgreylist_errno()
                 guard error == EAGAIN || error == EINTR else { throw RedisConnectionError("read: \(Errno(rawValue: error))") }

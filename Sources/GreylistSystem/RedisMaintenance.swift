@@ -71,7 +71,7 @@ public final class RedisToolConnection {
     public struct CopyCounts: Equatable, Sendable {
         /// Records written to Redis.
         public var copied = 0
-        /// Records Redis already had (kept: a wrapper wrote them since the move began).
+        /// Records Redis already had and kept (a wrapper on Redis wrote them; a passed copy replaces a pending key).
         public var present = 0
         /// Records past their window, not copied.
         public var expired = 0
@@ -79,9 +79,16 @@ public final class RedisToolConnection {
         public init() {}
     }
 
-    /// Copies `records` (read from a state directory) into Redis with `SET NX`, keeping their times and giving
-    /// each the time to live it has left at the server's `now`; expired records are skipped, and a key Redis
-    /// already has is kept. One round trip per batch.
+    /// Sets `KEYS[1]` to `ARGV[1]` with a time to live of `ARGV[2]` seconds unless it holds a record already, or
+    /// one that a passed record replaces: a pending one (a wrapper on Redis saw a sender the directory knows).
+    static let copyScript = """
+        local v = redis.call('GET', KEYS[1]) if v and not (string.sub(v, 1, 8) == 'pending ' and string.sub(ARGV[1], 1, 7) == 'passed ') \
+        then return 0 end redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) return 1
+        """
+
+    /// Copies `records` (read from a state directory) into Redis, keeping their times and giving each the time
+    /// to live it has left at the server's `now`; expired records are skipped, and a key Redis already has is
+    /// kept unless it is pending and the copied record passed. One round trip per batch.
     public func copy(_ batch: [(RecordKey, Record)], layout: RedisRecords, now: Timestamp, into counts: inout CopyCounts)
         throws(RedisStoreError) {
         var commands: [[[UInt8]]] = []
@@ -91,15 +98,15 @@ public final class RedisToolConnection {
                 record = if case .pending = record { .pending(firstSeen: now) } else { .passed(lastSeen: now) }
             }
             if layout.policy.isExpired(record, now: now) { counts.expired += 1; continue }
-            commands.append([Array("SET".utf8), layout.key(for: key), RedisRecords.value(of: record), Array("NX".utf8),
-                             Array("EX".utf8), Array("\(layout.timeToLive(of: record, now: now))".utf8)])
+            commands.append([Array("EVAL".utf8), Array(Self.copyScript.utf8), Array("1".utf8), layout.key(for: key),
+                             RedisRecords.value(of: record), Array("\(layout.timeToLive(of: record, now: now))".utf8)])
         }
         guard !commands.isEmpty else { return }
         for reply in try exchange(commands) {
             do {
                 if try RedisRecords.interpretWrite(reply) { counts.copied += 1 } else { counts.present += 1 }
             } catch {
-                throw RedisStoreError("redis \(server): SET: \(error)")
+                throw RedisStoreError("redis \(server): EVAL: \(error)")
             }
         }
     }
@@ -108,4 +115,18 @@ public final class RedisToolConnection {
         byte == UInt8(ascii: "*") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]")
             || byte == UInt8(ascii: "\\")
     }
+}
+
+/// A connection to the first of `servers` that accepts one before `deadline`, and what the ones before it said.
+private func connectToFirst(of servers: [RedisServer], deadline: Milliseconds) throws(RedisStoreError)
+    -> (RedisConnection, server: RedisServer, failures: String) {
+    var failures: [String] = []
+    for server in servers {
+        do {
+            return (try RedisConnection(to: server, deadline: deadline), server, failures.joined(separator: "; "))
+        } catch {
+            failures.append("\(server): \(error)")
+        }
+    }
+    throw RedisStoreError("redis " + (failures.isEmpty ? "no server configured" : failures.joined(separator: "; ")))
 }

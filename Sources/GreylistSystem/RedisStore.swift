@@ -7,8 +7,8 @@ public struct RedisStoreError: Error, Equatable, Sendable, CustomStringConvertib
 }
 
 /// Records on Redis, shared by several MX hosts (DESIGN §3a). The connection is made on the first read (clients
-/// that pass on their environment or the whitelist never touch Redis), to the first listed server that accepts it;
-/// all of one connection's Redis work, connecting included, shares one time budget.
+/// that pass on their environment or the whitelist never touch Redis), to the first listed server that answers
+/// it; all of one connection's Redis work, connecting included, shares one time budget.
 public final class RedisStore: RecordStore {
     /// The servers, in the order they are tried.
     public let servers: [RedisServer]
@@ -33,8 +33,13 @@ public final class RedisStore: RecordStore {
 
     /// Reads `key`'s record and the server's clock in one round trip (with `AUTH` first, on a new connection).
     public func read(_ key: RecordKey, now: Timestamp) throws(RedisStoreError) -> (record: Record?, now: Timestamp) {
-        let credentials = connection == nil ? try redisCredentials(passwordFile: passwordFile) : nil
-        let (replies, server) = try exchange(records.readCommands(for: key, credentials: credentials))
+        let replies: [RedisReply], server: RedisServer
+        if connection == nil {
+            let commands = records.readCommands(for: key, credentials: try redisCredentials(passwordFile: passwordFile))
+            (replies, server) = try connectAndExchange(commands)
+        } else {
+            (replies, server) = try exchange(records.readCommands(for: key, credentials: nil))
+        }
         do {
             return try records.interpretRead(replies)
         } catch {
@@ -56,9 +61,9 @@ public final class RedisStore: RecordStore {
     /// Closes the connection.
     public func close() { connection = nil }
 
-    /// Sends `commands` on the connection (made first if need be) and returns their replies.
+    /// Sends `commands` on the open connection and returns their replies.
     private func exchange(_ commands: [[[UInt8]]]) throws(RedisStoreError) -> ([RedisReply], RedisServer) {
-        let (connection, server) = try connect()
+        guard let (connection, server) = connection else { throw RedisStoreError("redis: no connection") }
         do {
             return (try connection.exchange(commands, deadline: deadline ?? 0), server)
         } catch {
@@ -66,36 +71,33 @@ public final class RedisStore: RecordStore {
         }
     }
 
+    /// Connects to the first listed server that answers `commands` and returns its replies. Each server gets an
+    /// equal share of the budget left, so one that accepts connections but never answers (stopped, or its host
+    /// gone) leaves time for the next. The budget starts here.
+    private func connectAndExchange(_ commands: [[[UInt8]]]) throws(RedisStoreError) -> ([RedisReply], RedisServer) {
+        let deadline = self.deadline ?? monotonicMilliseconds() + budget
+        self.deadline = deadline
+        var failures: [String] = []
+        for (index, server) in servers.enumerated() {
+            let share = monotonicMilliseconds() + (deadline - monotonicMilliseconds()) / Int64(servers.count - index)
+            do throws(RedisConnectionError) {
+                let connection = try RedisConnection(to: server, deadline: share)
+                let replies = try connection.exchange(commands, deadline: share)
+                if !failures.isEmpty { warnings.append("redis \(failures.joined(separator: "; ")); used \(server)") }
+                self.connection = (connection, server)
+                return (replies, server)
+            } catch {
+                failures.append("\(server): \(error)")
+            }
+        }
+        throw RedisStoreError("redis " + (failures.isEmpty ? "no server configured" : failures.joined(separator: "; ")))
+    }
+
     /// The error for `problem` on `server`; the connection, in an unknown state, is closed.
     private func fault(_ server: RedisServer, _ problem: String) -> RedisStoreError {
         connection = nil
         return RedisStoreError("redis \(server): \(problem)")
     }
-
-    /// The open connection, or one to the first server that accepts one before the budget runs out.
-    private func connect() throws(RedisStoreError) -> (RedisConnection, server: RedisServer) {
-        if let connection { return connection }
-        let deadline = self.deadline ?? monotonicMilliseconds() + budget
-        self.deadline = deadline
-        let (connection, server, failures) = try connectToFirst(of: servers, deadline: deadline)
-        if !failures.isEmpty { warnings.append("redis \(failures); used \(server)") }
-        self.connection = (connection, server)
-        return (connection, server)
-    }
-}
-
-/// A connection to the first of `servers` that accepts one before `deadline`, and what the ones before it said.
-func connectToFirst(of servers: [RedisServer], deadline: Milliseconds) throws(RedisStoreError)
-    -> (RedisConnection, server: RedisServer, failures: String) {
-    var failures: [String] = []
-    for server in servers {
-        do {
-            return (try RedisConnection(to: server, deadline: deadline), server, failures.joined(separator: "; "))
-        } catch {
-            failures.append("\(server): \(error)")
-        }
-    }
-    throw RedisStoreError("redis " + (failures.isEmpty ? "no server configured" : failures.joined(separator: "; ")))
 }
 
 /// The credentials in the password file at `path`; nil without one.

@@ -90,17 +90,22 @@ import Testing
         try state.writeRecord("198/198.51.100.3", passed: true, age: 3600)
         try state.writeRecord("2001/2001:db8:1:2::", age: 60)
         try state.writeRecord("192/notes.txt", age: 0)
-        try redis.writeRecord("198.51.100.3", passed: true, age: 5)         // a wrapper wrote it since: kept
+        try state.writeRecord("203/203.0.113.9", passed: true, age: 100)
+        try redis.writeRecord("198.51.100.3", passed: true, age: 5)         // a wrapper on Redis wrote it: kept
+        try redis.writeRecord("203.0.113.9", age: 10)                        // pending there, passed here: replaced
         let copy = try run(Built.clean, ["--dir", state.path, "--redis", redis.socket, "--copy-to-redis"])
         #expect(copy.status == 0, "\(copy.errors)")
-        #expect(copy.output.contains(" copied=2 present=1 expired=1 skipped=1 errors=0 "), "\(copy.output)")
+        #expect(copy.output.contains(" copied=3 present=1 expired=1 skipped=1 errors=0 "), "\(copy.output)")
         let now = try redis.now()
         let records = try redis.records()
-        #expect(records.keys.sorted() == ["cqgreylist:192.0.2.1", "cqgreylist:198.51.100.3", "cqgreylist:2001:db8:1:2::"])
+        #expect(records.keys.sorted() == ["cqgreylist:192.0.2.1", "cqgreylist:198.51.100.3", "cqgreylist:2001:db8:1:2::",
+                                          "cqgreylist:203.0.113.9"])
+        #expect(records["cqgreylist:198.51.100.3"].map { ["passed \(now - 5)", "passed \(now - 6)"].contains($0) } == true)
+        #expect(records["cqgreylist:203.0.113.9"].map { ["passed \(now - 100)", "passed \(now - 101)"].contains($0) } == true)
         #expect(records["cqgreylist:192.0.2.1"].map { ["pending \(now - 400)", "pending \(now - 401)"].contains($0) } == true)
         let ttl = Int64(try redis.cli("TTL", "cqgreylist:192.0.2.1")) ?? 0
         #expect((86_400 + 3600 - 402...86_400 + 3600 - 399).contains(ttl), "\(ttl)")
-        #expect(state.files().count == 5)   // the directory is left as it was
+        #expect(state.files().count == 6)   // the directory is left as it was
 
         // The wrapper carries on from the copied record.
         let retried = try run(Built.wrapper, ["/bin/echo", "passed"], environment: ["TCPREMOTEIP": "192.0.2.1", "CQGREYLIST_REDIS": redis.socket])
@@ -108,8 +113,8 @@ import Testing
 
         let stats = try run(Built.clean, ["--stats"], environment: ["CQGREYLIST_REDIS": redis.socket])
         #expect(stats.status == 0)
-        #expect(stats.output.contains("  records: 3 (pending 1, passed 2), foreign files: 0\n"), "\(stats.output)")
-        #expect(stats.output.contains("scanned=3 pending=1 passed=2 "))
+        #expect(stats.output.contains("  records: 4 (pending 1, passed 3), foreign files: 0\n"), "\(stats.output)")
+        #expect(stats.output.contains("scanned=4 pending=1 passed=3 "))
 
         let usage = try run(Built.clean, ["--copy-to-redis", "--dir", state.path])
         #expect(usage.status == 100 && usage.errors.contains("--copy-to-redis needs --redis"))
