@@ -1,9 +1,11 @@
 // cqgreylist-report: reads the wrapper's log and tells what greylisting did, and what it cost the senders that passed.
 import ArgumentParser
+import Dispatch
 import FoundationEssentials
 import Greylist
 import GreylistSystem
 import GreylistTools
+import Synchronization
 
 struct Report: QmailCommand {
     static let configuration = CommandConfiguration(
@@ -70,25 +72,39 @@ struct Report: QmailCommand {
         }
 
         var report = LogReport(since: bounds[0], until: bounds[1], window: settings.policy.window)
+        report.reserveClients(Self.clientsReserved)
         var problems = 0, failed = false
+        func reportProblem(_ problem: UnreadableLogLine, file: String, number: Int, text: String) {
+            problems += 1
+            guard problems <= Self.reportedProblems else { return }
+            logToStandardError("\(LogLine.escaped(file, limit: 4096)):\(number): unreadable (\(problem.problem)): \(text)\n")
+        }
         for input in inputs() {
-            var splitter = LineSplitter(limit: LogReport.maximumLineLength)
             let name = input ?? "-"
-            func take(_ line: ArraySlice<UInt8>, _ number: Int) {
-                let problem = report.add(line: line)
-                guard let problem else { return }
-                problems += 1
-                if problems <= Self.reportedProblems {
-                    let text = LogLine.escaped(bytes: line.prefix(LogReport.maximumLineLength), keepingSpaces: true)
-                    logToStandardError("\(LogLine.escaped(name, limit: 4096)):\(number): unreadable (\(problem.problem)): \(text)\n")
+            let parts = input.map { Self.partCount(ofFileAt: $0) } ?? 1
+            if parts == 1 {
+                do {
+                    // A closure literal, not a local function: the report it changes then needs no dynamic exclusivity checks.
+                    try forEachLine(ofFileAt: input, limit: LogReport.maximumLineLength) { line, number in
+                        guard let problem = report.add(line: line) else { return }
+                        reportProblem(problem, file: name, number: number, text: Self.excerpt(line))
+                    }
+                } catch {
+                    logToStandardError("cqgreylist-report: unable to read \(LogLine.escaped(name, limit: 4096)): \(error)\n")
+                    failed = true
                 }
+                continue
             }
-            do {
-                try forEachChunk(ofFileAt: input) { chunk in splitter.split(chunk, take) }
-                splitter.finish(take)
-            } catch {
-                logToStandardError("cqgreylist-report: unable to read \(LogLine.escaped(name, limit: 4096)): \(error)\n")
-                failed = true
+            var linesBefore = 0
+            for part in Self.read(name, in: parts, template: report) {
+                if let error = part.error {
+                    logToStandardError("cqgreylist-report: unable to read \(LogLine.escaped(name, limit: 4096)): \(error)\n")
+                    failed = true
+                }
+                for (number, problem, text) in part.problems { reportProblem(problem, file: name, number: linesBefore + number, text: text) }
+                problems += part.report.unreadableLines - part.problems.count
+                linesBefore += part.report.lines
+                report.append(part.report)
             }
         }
         if problems > Self.reportedProblems {
@@ -99,6 +115,54 @@ struct Report: QmailCommand {
         }
         if let prometheus, !writeMetrics(report.metrics, to: prometheus, program: "cqgreylist-report") { return .systemError }
         return failed ? .systemError : .ok
+    }
+
+    /// Room made for clients up front (a few MB): a busy server's day, without growing step by step.
+    static let clientsReserved = 1 << 16
+
+    /// A big file is read in parts by as many threads as there are processors (up to 4), each part at least this long.
+    static let partMinimum: Int64 = 32 << 20
+
+    /// How many parts to read the file at `path` in: 1 unless it is a regular file of several `partMinimum`.
+    static func partCount(ofFileAt path: String) -> Int {
+        guard let size = regularFileSize(atPath: path) else { return 1 }
+        return Int(max(1, min(Int64(min(ProcessInfo.processInfo.activeProcessorCount, 4)), size / partMinimum)))
+    }
+
+    /// What one part of a file said.
+    struct Part: Sendable {
+        var report: LogReport
+        /// The first unreadable lines: number within the part, problem, an excerpt.
+        var problems: [(Int, UnreadableLogLine, String)] = []
+        var error: Errno?
+    }
+
+    /// Reads the file at `path` in `count` parts of about equal size at once, each into a report like `template`
+    /// (empty); returns them in the file's order.
+    static func read(_ path: String, in count: Int, template: LogReport) -> [Part] {
+        let size = regularFileSize(atPath: path) ?? 0
+        let empty = LogReport(since: template.since, until: template.until, window: template.window)
+        let parts = Mutex([Part](repeating: Part(report: empty), count: count))
+        DispatchQueue.concurrentPerform(iterations: count) { index in
+            var part = Part(report: empty)
+            part.report.reserveClients(clientsReserved)
+            let range = size * Int64(index) / Int64(count)..<(index == count - 1 ? Int64.max : size * Int64(index + 1) / Int64(count))
+            do throws(Errno) {
+                try forEachLine(ofFileAt: path, range: range, limit: LogReport.maximumLineLength) { line, number in
+                    guard let problem = part.report.add(line: line), part.problems.count < reportedProblems else { return }
+                    part.problems.append((number, problem, excerpt(line)))
+                }
+            } catch {
+                part.error = error
+            }
+            parts.withLock { $0[index] = part }
+        }
+        return parts.withLock { $0 }
+    }
+
+    /// The start of an unreadable line, escaped, for a message.
+    static func excerpt(_ line: Span<UInt8>) -> String {
+        LogLine.escaped(LogLine.text(in: line, 0..<min(line.count, 200)), keepingSpaces: true)
     }
 
     /// The files to read in order, nil for standard input: a directory's rotated multilog files (`@….s`, `@….u`,
