@@ -37,7 +37,7 @@ struct Report: QmailCommand {
                                valueName: "TIME"))
     var window: String?
 
-    @Option(help: ArgumentHelp("List the N clients and kinds of error most frequent (default 10).", valueName: "N"))
+    @Option(help: ArgumentHelp("List the N clients and kinds of error most frequent.", valueName: "N"))
     var top = 10
 
     @Option(help: ArgumentHelp("Also write the report to FILE as Prometheus metrics.", valueName: "FILE"))
