@@ -3,17 +3,17 @@
 /// retried too early most often, store errors and warnings. Fed one line at a time; it keeps one small tally
 /// per client key and one count per distinct retry age (at most the retry window in seconds), never the lines.
 public struct LogReport: Sendable {
-    /// A client key's story in the period.
+    /// A client key's story in the period, in 16 bytes (a busy server's log has hundreds of thousands of clients).
     struct ClientTally: Sendable {
-        /// When it was last greylisted (`.min`: never, or on lines without a time).
-        var lastGreylisted: Timestamp = .min
+        /// When it was last greylisted, in seconds since the epoch (0: never, or only on lines without a time).
+        var lastGreylisted: UInt32 = 0
+        var earlyRetries: UInt32 = 0
+        /// Retries that passed it before it was greylisted in the period (it was greylisted before the period,
+        /// or, in a part of a log read in parallel, before the part).
+        var unmatchedRetries: UInt32 = 0
         var greylisted = false
         /// Whether it passed by a retry after being greylisted in the period.
         var passed = false
-        var earlyRetries: Int32 = 0
-        /// Retries that passed it before it was greylisted in the period (it was greylisted before the period,
-        /// or, in a part of a log read in parallel, before the part).
-        var unmatchedRetries: Int32 = 0
     }
 
     /// The lines to count: those timed within `since...until` when either is given (untimed lines are then
@@ -99,7 +99,7 @@ public struct LogReport: Sendable {
             // One lookup: the tally is changed in place.
             func greylist(_ tally: inout ClientTally) {
                 tally.greylisted = true
-                if let time { tally.lastGreylisted = time }
+                if let time { tally.lastGreylisted = UInt32(clamping: time) }
                 if connection.reason == .early { tally.earlyRetries += 1 }
             }
             greylist(&clients[ClientKey(line, keyRange), default: ClientTally()])
@@ -163,7 +163,7 @@ public struct LogReport: Sendable {
     /// may still come back.
     public var clientsStillInWindow: Int {
         guard let lastTime else { return 0 }
-        return clients.values.reduce(0) { $0 + ($1.greylisted && !$1.passed && $1.lastGreylisted > lastTime - window ? 1 : 0) }
+        return clients.values.reduce(0) { $0 + ($1.greylisted && !$1.passed && Timestamp($1.lastGreylisted) > lastTime - window ? 1 : 0) }
     }
 
     /// Store errors (`reason=error` on a line with a key), by operation and problem, most frequent first.
@@ -255,8 +255,8 @@ public struct LogReport: Sendable {
 /// String would cost more than parsing the line (validated and copied: about 400 ns, measured). Keys up to
 /// 24 bytes (every IPv4 key, IPv6 /64 prefixes) are held inline; longer ones as text.
 struct ClientKey: Hashable, Sendable {
+    /// The bytes, zero-padded (a key is printable ASCII: no zero byte in it, so no length is needed).
     private var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
-    private var count: UInt8 = 0
     private var long: [UInt8]?
 
     init(_ line: Span<UInt8>, _ range: Range<Int>) {
@@ -266,7 +266,6 @@ struct ClientKey: Hashable, Sendable {
             long = bytes
             return
         }
-        count = UInt8(range.count)
         var word: UInt64 = 0, filled = 0
         for index in range {
             word |= UInt64(line[index]) << (8 * UInt64(filled % 8))
@@ -286,22 +285,23 @@ struct ClientKey: Hashable, Sendable {
     var text: String {
         if let long { return String(decoding: long, as: UTF8.self) }
         var text = ""
-        for index in 0..<Int(count) {
+        for index in 0..<24 {
             let word = index < 8 ? words.0 : index < 16 ? words.1 : words.2
-            text.unicodeScalars.append(Unicode.Scalar(UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))))
+            let byte = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
+            if byte == 0 { break }
+            text.unicodeScalars.append(Unicode.Scalar(byte))
         }
         return text
     }
 
     static func == (a: ClientKey, b: ClientKey) -> Bool {
-        a.words == b.words && a.count == b.count && a.long == b.long
+        a.words == b.words && a.long == b.long
     }
 
     func hash(into hasher: inout Hasher) {
         hasher.combine(words.0)
         hasher.combine(words.1)
         hasher.combine(words.2)
-        hasher.combine(count)
         if let long { hasher.combine(long) }
     }
 }

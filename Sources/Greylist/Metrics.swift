@@ -7,7 +7,7 @@ extension LogReport {
         var out = PrometheusText()
         out.family("cqgreylist_log_connections", .gauge, help: "Connections in the period reported, by action and reason.")
         for action in LoggedAction.allCases {
-            for reason in LoggedReason.allCases {
+            for reason in LoggedReason.allCases where Self.isOutcome(action, reason) || count(action, reason) > 0 {
                 out.sample("cqgreylist_log_connections", [("action", action.description), ("reason", reason.description)],
                            Int64(count(action, reason)))
             }
@@ -44,6 +44,18 @@ extension LogReport {
             out.sample("cqgreylist_log_last_line_timestamp_seconds", [], lastTime)
         }
         return out
+    }
+}
+
+extension LogReport {
+    /// Whether the wrapper decides `action` for `reason` (every such series is written, 0 or not, so that it
+    /// exists before its first connection; others only if a log has them).
+    static func isOutcome(_ action: LoggedAction, _ reason: LoggedReason) -> Bool {
+        switch reason {
+        case .relayclient, .whitelisted, .whitelist, .retried, .known: action == .pass
+        case .new, .early, .expired: action != .pass
+        case .error: true
+        }
     }
 }
 

@@ -86,7 +86,7 @@ func prometheusSamples(_ path: String) throws -> [String: Double] {
         #expect(lines.contains("  came back and passed: 1 (50%)"), "\(text)")
         #expect(lines.contains { $0.hasPrefix("  never passed: 1 (50%)") }, "\(text)")
         #expect(lines.contains("delay paid by retries that passed: \(times)"), "\(text)")
-        #expect(lines.contains("retried too early most often: "), "\(text)")
+        #expect(lines.contains("retried too early most often:"), "\(text)")
         #expect(lines.contains("  127.0.0.2 \(2 * times)"), "\(text)")
         #expect(lines.contains("store errors: \(times)"), "\(text)")
         #expect(lines.contains("  \(times) stat: not a regular file"), "\(text)")

@@ -185,6 +185,19 @@ extension LogReport {
         }
     }
 
+    /// Keys of every length the wrapper writes are told apart and printed back whole (24 bytes are kept inline).
+    @Test(arguments: ["1.2.3.4", "2001:db8:1:2::", "2001:db8:abcd:1234:5678::", "2001:db8:1234:5678:9abc:def0:1234:5678_128",
+                      "123456789012345678901234", "1234567890123456789012345"])
+    func keysOfEveryLength(_ key: String) {
+        let report = report([
+            (nil, connection(key, "greylist", "early")), (nil, connection(key, "greylist", "early")),
+            (nil, connection(key + "0", "greylist", "early")), (nil, connection(String(key.dropLast()), "greylist", "new")),
+            (nil, connection(key, "pass", "retried", age: 400)),
+        ])
+        #expect(report.mostEarlyRetries(10).map { "\($0.key) \($0.retries)" } == ["\(key) 2"])
+        #expect((report.clientsGreylisted, report.clientsPassed, report.retriedWithoutGreylisting) == (3, 1, 0))
+    }
+
     @Test func thePeriodLeavesOutLinesBeforeAfterAndUntimed() {
         let t = Self.base
         let report = report([
