@@ -188,9 +188,6 @@ public enum LoggedReason: Int, CaseIterable, Sendable, CustomStringConvertible {
     /// Whether text follows the word (the whitelist entry, the error).
     var hasDetail: Bool { self == .whitelist || self == .error }
 
-    /// Whether the client was greylisted (or, in log-only mode, would have been) for this reason.
-    public var isGreylisting: Bool { self == .new || self == .early || self == .expired }
-
     private var word: [UInt8] {
         switch self {
         case .relayclient: Word.relayclient
