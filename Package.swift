@@ -7,6 +7,7 @@ let package = Package(
         .executable(name: "cqgreylist", targets: ["cqgreylist"]),
         .executable(name: "cqgreylist-mkwhitelist", targets: ["cqgreylist-mkwhitelist"]),
         .executable(name: "cqgreylist-clean", targets: ["cqgreylist-clean"]),
+        .executable(name: "cqgreylist-report", targets: ["cqgreylist-report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -53,6 +54,10 @@ let package = Package(
             dependencies: ["Greylist", "GreylistSystem", "GreylistDNS", "GreylistTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "cqgreylist-clean",
+            dependencies: ["Greylist", "GreylistSystem", "GreylistTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        .executableTarget(
+            name: "cqgreylist-report",
             dependencies: ["Greylist", "GreylistSystem", "GreylistTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "GreylistTests", dependencies: ["Greylist"], exclude: ["FuzzCorpus"]),

@@ -15,10 +15,14 @@ public struct RecordStatistics: Sendable {
     private let policy: Policy
     /// Pending records past the retry window so far.
     public private(set) var neverCameBack = 0
-    private var pendingAges = [Int](repeating: 0, count: ageBuckets.count)
-    private var passedAges = [Int](repeating: 0, count: ageBuckets.count)
+    /// Records by age bucket (`ageBuckets`): pending ones by time since first seen, passed ones since last seen.
+    public private(set) var pendingAges = [Int](repeating: 0, count: ageBuckets.count),
+                            passedAges = [Int](repeating: 0, count: ageBuckets.count)
+    /// The sums of those ages, in seconds.
+    public private(set) var pendingAgeTotal: Seconds = 0, passedAgeTotal: Seconds = 0
     private var directoryCounts: [ClientAddress: Int] = [:]
-    private var busiest: (v4: [(ClientAddress, Int)], v6: [(ClientAddress, Int)]) = ([], [])
+    /// The busiest /24 and /64 prefixes so far, with their record counts, busiest first.
+    public private(set) var busiest: (v4: [(ClientAddress, Int)], v6: [(ClientAddress, Int)]) = ([], [])
     private var approximate = false
 
     /// Statistics as of `now`, with `policy`'s retry window deciding who never came back.
@@ -38,9 +42,11 @@ public struct RecordStatistics: Sendable {
         switch record {
         case .pending(let firstSeen):
             pendingAges[Self.bucket(max(0, now - firstSeen))] += 1
+            pendingAgeTotal += max(0, now - firstSeen)
             if now - firstSeen > policy.window { neverCameBack += 1 }
         case .passed(let lastSeen):
             passedAges[Self.bucket(max(0, now - lastSeen))] += 1
+            passedAgeTotal += max(0, now - lastSeen)
         }
         let prefix = key.address.masked(to: key.address.isIPv4 ? 24 : 64)
         if directoryCounts[prefix] != nil || directoryCounts.count < Self.prefixLimit {

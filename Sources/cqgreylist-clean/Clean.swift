@@ -48,7 +48,15 @@ struct Clean: QmailCommand {
     @Flag(help: "Copy the state directory's live records into Redis (keeping their times), for the move to several MX hosts; change no file.")
     var copyToRedis = false
 
+    @Option(help: ArgumentHelp("Also write the counts (with --stats, the statistics too) to FILE as Prometheus metrics.",
+                               valueName: "FILE"))
+    var prometheus: String?
+
+    @Flag(help: "Check every CQGREYLIST_* setting in the environment (run under envdir) as the wrapper reads it; clean nothing.")
+    var checkSettings = false
+
     func execute() -> ExitStatus {
+        if checkSettings { return checkSettingsInEnvironment(program: "cqgreylist-clean") }
         var options: [SettingValue] = []
         if let dir { options.append(SettingValue(.directory, dir)) }
         if let window { options.append(SettingValue(.window, window)) }
@@ -103,6 +111,10 @@ struct Clean: QmailCommand {
         }
         let elapsed = Double(monotonicMilliseconds() - started) / 1000
         print("cqgreylist-clean: " + counts.summary(changing: changing, seconds: elapsed))
+        if let prometheus, !writeMetrics(counts.metrics(changing: changing, milliseconds: Int64(elapsed * 1000), statistics: statistics),
+                                         to: prometheus, program: "cqgreylist-clean") {
+            return .systemError
+        }
         return counts.errors == 0 ? .ok : .systemError
     }
 }

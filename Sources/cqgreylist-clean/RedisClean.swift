@@ -1,6 +1,7 @@
 // cqgreylist-clean with records on Redis: statistics from a scan, and the copy of a state directory into Redis.
 import Greylist
 import GreylistSystem
+import GreylistTools
 
 extension Clean {
     /// `--stats` on Redis: every key under the prefix read with SCAN and MGET in batches. Without `--stats`
@@ -12,23 +13,30 @@ extension Clean {
         }
         let started = monotonicMilliseconds()
         var counts = SweepCounts()
+        let statistics: RecordStatistics
         do {
             let connection = try RedisToolConnection(settings: settings)
             let layout = RedisRecords(prefix: settings.redisPrefix, policy: settings.policy)
-            var statistics = RecordStatistics(now: try connection.time(), policy: settings.policy)
+            var scanned = RecordStatistics(now: try connection.time(), policy: settings.policy)
             try connection.scan(layout) { event in
                 counts.count(event)
-                statistics.add(event)
+                scanned.add(event)
                 if case .problem(let line) = event.message(dryRun: true, verbose: verbose) { report(line) }
             }
-            statistics.finishDirectory()
+            scanned.finishDirectory()
+            statistics = scanned
             print("cqgreylist-clean: statistics for redis \(connection.server) keys \(LogLine.escaped(settings.redisPrefix))*")
             for line in statistics.report(counts: counts) { print("  " + line) }
         } catch {
             report("fatal: \(error)")
             return .systemError
         }
-        print("cqgreylist-clean: " + counts.summary(changing: false, seconds: Double(monotonicMilliseconds() - started) / 1000))
+        let milliseconds = monotonicMilliseconds() - started
+        print("cqgreylist-clean: " + counts.summary(changing: false, seconds: Double(milliseconds) / 1000))
+        if let prometheus, !writeMetrics(counts.metrics(changing: false, milliseconds: milliseconds, statistics: statistics),
+                                         to: prometheus, program: "cqgreylist-clean") {
+            return .systemError
+        }
         return .ok
     }
 

@@ -13,6 +13,7 @@ enum Built {
     static let wrapper = path("cqgreylist")
     static let mkwhitelist = path("cqgreylist-mkwhitelist")
     static let clean = path("cqgreylist-clean")
+    static let report = path("cqgreylist-report")
     /// A file of the source tree, e.g. `etc/whitelist`.
     static func source(_ relative: String) -> String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../" + relative).standardized.path
@@ -116,13 +117,13 @@ final class TCPServer: @unchecked Sendable {
     let log: String
     private let pid: pid_t
 
-    /// Starts `tcpserver -1 -R -H -l mx.test [-u uid -g gid] [-x rules] host 0 program...`, logging stderr to `log`.
+    /// Starts `tcpserver -1 -R -H -l mx.test [-v] [-u uid -g gid] [-x rules] host 0 program...`, logging stderr to `log`.
     init(host: String = "127.0.0.1", rules: String? = nil, user: (uid: Int, gid: Int)? = nil, environment: [String: String] = [:],
-         _ program: [String], log: String) throws {
+         verbose: Bool = false, _ program: [String], log: String) throws {
         self.log = log
         let portFile = log + ".port"
         let account = user.map { ["-u", String($0.uid), "-g", String($0.gid)] } ?? []
-        let arguments = ["-1", "-R", "-H", "-l", "mx.test"] + account + (rules.map { ["-x", $0] } ?? []) + [host, "0"] + program
+        let arguments = ["-1", "-R", "-H", "-l", "mx.test"] + (verbose ? ["-v"] : []) + account + (rules.map { ["-x", $0] } ?? []) + [host, "0"] + program
         pid = try spawn("/usr/bin/tcpserver", arguments, environment: environment, stdin: "/dev/null", stdout: portFile, stderr: log)
         let written = { (try? String(contentsOfFile: portFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "" }
         _ = eventually(within: 5) { !written().isEmpty }

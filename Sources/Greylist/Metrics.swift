@@ -1,0 +1,111 @@
+/// The tools' numbers as Prometheus metrics, for node_exporter's textfile collector. Names follow Prometheus'
+/// conventions: a `cqgreylist_` prefix, base units (`_seconds`), gauges for what a run found (no `_total`,
+/// which belongs to counters that only grow), the log's words and record states as label values.
+extension LogReport {
+    /// The report as metrics: gauges over the period reported, and the retry delays as a summary.
+    public var metrics: PrometheusText {
+        var out = PrometheusText()
+        out.family("cqgreylist_log_connections", .gauge, help: "Connections in the period reported, by action and reason.")
+        for action in LoggedAction.allCases {
+            for reason in LoggedReason.allCases where Self.isOutcome(action, reason) || count(action, reason) > 0 {
+                out.sample("cqgreylist_log_connections", [("action", action.description), ("reason", reason.description)],
+                           Int64(count(action, reason)))
+            }
+        }
+        let greylisted = clientsGreylisted, passed = clientsPassed
+        let gauges: [(String, String, Int)] = [
+            ("cqgreylist_log_clients_greylisted", "Distinct client keys greylisted in the period.", greylisted),
+            ("cqgreylist_log_clients_passed", "Client keys greylisted in the period that came back and passed.", passed),
+            ("cqgreylist_log_clients_never_passed", "Client keys greylisted in the period that never passed.", greylisted - passed),
+            ("cqgreylist_log_clients_in_retry_window",
+             "Client keys that never passed but were greylisted within the retry window before the last line.", clientsStillInWindow),
+            ("cqgreylist_log_store_errors", "Connections whose record could not be read or written.", storeErrorTotal),
+            ("cqgreylist_log_warnings", "Warning lines (bad settings, unusable whitelist, records dated ahead).", warningTotal),
+            ("cqgreylist_log_fatal_lines", "Connections whose next program could not be run.", fatalLines),
+            ("cqgreylist_log_unreadable_lines", "Lines of cqgreylist that could not be read.", unreadableLines),
+        ]
+        for (name, help, value) in gauges {
+            out.family(name, .gauge, help: help)
+            out.sample(name, [], Int64(value))
+        }
+        let retries = self.retries
+        out.family("cqgreylist_log_retry_delay_seconds", .summary, help: "Age of the record when a greylisted client's retry passed.")
+        if retries.count > 0 {
+            for quantile in Self.quantiles {
+                out.sample("cqgreylist_log_retry_delay_seconds", [("quantile", quantile.label)], retryAge(atQuantile: quantile.fraction) ?? 0)
+            }
+        }
+        out.sample("cqgreylist_log_retry_delay_seconds_sum", [], retries.totalAge)
+        out.sample("cqgreylist_log_retry_delay_seconds_count", [], Int64(retries.count))
+        if let firstTime, let lastTime {
+            out.family("cqgreylist_log_first_line_timestamp_seconds", .gauge, help: "Time of the first line counted.")
+            out.sample("cqgreylist_log_first_line_timestamp_seconds", [], firstTime)
+            out.family("cqgreylist_log_last_line_timestamp_seconds", .gauge, help: "Time of the last line counted.")
+            out.sample("cqgreylist_log_last_line_timestamp_seconds", [], lastTime)
+        }
+        return out
+    }
+}
+
+extension LogReport {
+    /// Whether the wrapper decides `action` for `reason` (every such series is written, 0 or not, so that it
+    /// exists before its first connection; others only if a log has them).
+    static func isOutcome(_ action: LoggedAction, _ reason: LoggedReason) -> Bool {
+        switch reason {
+        case .relayclient, .whitelisted, .whitelist, .retried, .known: action == .pass
+        case .new, .early, .expired: action != .pass
+        case .error: true
+        }
+    }
+}
+
+extension SweepCounts {
+    /// The cleaner's run as metrics: records by state, foreign files, errors, what it removed and repaired (in a
+    /// run that changes the directory), how long it took; with `statistics`, their ages and the busiest prefixes.
+    public func metrics(changing: Bool, milliseconds: Int64, statistics: RecordStatistics?) -> PrometheusText {
+        var out = PrometheusText()
+        out.family("cqgreylist_state_records", .gauge, help: "Records in the state directory, by state.")
+        out.sample("cqgreylist_state_records", [("state", "pending")], Int64(pending))
+        out.sample("cqgreylist_state_records", [("state", "passed")], Int64(passed))
+        var gauges: [(String, String, Int)] = [
+            ("cqgreylist_state_foreign_files", "Entries of the state directory that are not records (left alone).", skipped),
+            ("cqgreylist_state_errors", "Entries of the state directory that could not be read, removed or repaired.", errors),
+        ]
+        if changing {
+            gauges.append(("cqgreylist_clean_removed_records", "Expired records the cleaner removed.", removed))
+            gauges.append(("cqgreylist_clean_repaired_records", "Records dated ahead of the clock the cleaner set to now.", repaired))
+        }
+        for (name, help, value) in gauges {
+            out.family(name, .gauge, help: help)
+            out.sample(name, [], Int64(value))
+        }
+        out.family("cqgreylist_clean_duration_seconds", .gauge, help: "How long the scan of the state directory took.")
+        out.sample("cqgreylist_clean_duration_seconds", milliseconds: milliseconds)
+        guard let statistics else { return out }
+
+        out.family("cqgreylist_state_record_age_seconds", .histogram,
+                   help: "Records by age: pending ones since first seen, passed ones since last seen.")
+        for (state, counts, total) in [("pending", statistics.pendingAges, statistics.pendingAgeTotal),
+                                       ("passed", statistics.passedAges, statistics.passedAgeTotal)] {
+            var cumulative = 0
+            for (bucket, count) in zip(RecordStatistics.ageBuckets, counts) {
+                cumulative += count
+                let bound = bucket.below == .max ? "+Inf" : "\(bucket.below)"
+                out.sample("cqgreylist_state_record_age_seconds_bucket", [("state", state), ("le", bound)], formatted: "\(cumulative)")
+            }
+            out.sample("cqgreylist_state_record_age_seconds_sum", [("state", state)], total)
+            out.sample("cqgreylist_state_record_age_seconds_count", [("state", state)], Int64(cumulative))
+        }
+        out.family("cqgreylist_state_never_came_back_records", .gauge,
+                   help: "Pending records past the retry window: clients greylisting kept out.")
+        out.sample("cqgreylist_state_never_came_back_records", [], Int64(statistics.neverCameBack))
+        out.family("cqgreylist_state_busiest_prefix_records", .gauge, help: "Records in the busiest /24 and /64 prefixes.")
+        for (prefix, count) in statistics.busiest.v4 {
+            out.sample("cqgreylist_state_busiest_prefix_records", [("prefix", Network(prefix, prefixLength: 24).key)], Int64(count))
+        }
+        for (prefix, count) in statistics.busiest.v6 {
+            out.sample("cqgreylist_state_busiest_prefix_records", [("prefix", Network(prefix, prefixLength: 64).key)], Int64(count))
+        }
+        return out
+    }
+}

@@ -1,0 +1,199 @@
+// cqgreylist-report: reads the wrapper's log and tells what greylisting did, and what it cost the senders that passed.
+import ArgumentParser
+import Dispatch
+import FoundationEssentials
+import Greylist
+import GreylistSystem
+import GreylistTools
+import Synchronization
+
+struct Report: QmailCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cqgreylist-report",
+        abstract: "Report on cqgreylist's log: connections by outcome, the clients greylisting kept out, the delay it cost.",
+        discussion: """
+            Reads the wrapper's log lines, with or without multilog's @ timestamps, from each FILE in turn (a directory \
+            is read as multilog's: its rotated @*.s and @*.u files in order, then current), or from standard input. \
+            Lines of other programs (tcpserver's) are skipped; lines of cqgreylist that cannot be read are named \
+            on stderr and skipped. Prints connections by action and reason; the distinct clients greylisted, how \
+            many came back and passed, and how many never did; the delay the passed ones paid (the age of their \
+            retried record): median, 90th and 99th percentile, maximum and a histogram; the clients that retried \
+            too early most often; store errors and warnings. Exit status: 0 done, 100 usage error, 111 if a file \
+            could not be read or the metrics could not be written.
+            """)
+
+    @Argument(help: ArgumentHelp("Read the log from FILE (a multilog directory, or - for standard input; default: standard input).",
+                                 valueName: "FILE"))
+    var files: [String] = []
+
+    @Option(help: ArgumentHelp("Count only lines timed at or after TIME: YYYY-MM-DD[ HH:MM[:SS]] in UTC, or a duration back from now like 7d.",
+                               valueName: "TIME"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Count only lines timed at or before TIME (as --since).", valueName: "TIME"))
+    var until: String?
+
+    @Option(help: ArgumentHelp("Count clients greylisted within TIME of the last line as still able to retry (default 1d, or CQGREYLIST_WINDOW).",
+                               valueName: "TIME"))
+    var window: String?
+
+    @Option(help: ArgumentHelp("List the N clients and kinds of error most frequent.", valueName: "N"))
+    var top = 10
+
+    @Option(help: ArgumentHelp("Also write the report to FILE as Prometheus metrics.", valueName: "FILE"))
+    var prometheus: String?
+
+    @Flag(name: [.short, .long], help: "Print no report, only problems (with --prometheus, for cron).")
+    var quiet = false
+
+    /// Unreadable lines named on stderr at most; the rest are counted.
+    static let reportedProblems = 100
+
+    func validate() throws {
+        guard top >= 0 else { throw ValidationError("bad --top value \(top): must be 0 or more") }
+    }
+
+    func execute() -> ExitStatus {
+        let now = currentTime()
+        var bounds: [Timestamp?] = []
+        for (option, value) in [("--since", since), ("--until", until)] {
+            guard let value else { bounds.append(nil); continue }
+            guard let time = UTCTime.parse(value, now: now) else {
+                return fatal("bad \(option) value \(LogLine.quoted(value)): not a time like 2026-11-30, 2026-11-30 06:00 or 7d", .badInput)
+            }
+            bounds.append(time)
+        }
+        let settings: Settings
+        do {
+            settings = try Settings(strictly: [.window], options: window.map { [SettingValue(.window, $0)] } ?? [],
+                                    environment: Environment(lookup: environmentValue))
+        } catch {
+            return fatal(error.problems.joined(separator: "; "), .badInput)
+        }
+
+        var report = LogReport(since: bounds[0], until: bounds[1], window: settings.policy.window)
+        report.reserveClients(Self.clientsReserved)
+        var problems = 0, failed = false
+        func reportProblem(_ problem: UnreadableLogLine, file: String, number: Int, text: String) {
+            problems += 1
+            guard problems <= Self.reportedProblems else { return }
+            logToStandardError("\(LogLine.escaped(file, limit: 4096)):\(number): unreadable (\(problem.problem)): \(text)\n")
+        }
+        for input in inputs() {
+            let name = input ?? "-"
+            let parts = input.map { Self.partCount(ofFileAt: $0) } ?? 1
+            if parts == 1 {
+                do {
+                    // A closure literal, not a local function: the report it changes then needs no dynamic exclusivity checks.
+                    try forEachLine(ofFileAt: input, limit: LogReport.maximumLineLength) { line, number in
+                        guard let problem = report.add(line: line) else { return }
+                        reportProblem(problem, file: name, number: number, text: Self.excerpt(line))
+                    }
+                } catch {
+                    logToStandardError("cqgreylist-report: unable to read \(LogLine.escaped(name, limit: 4096)): \(error)\n")
+                    failed = true
+                }
+                continue
+            }
+            var linesBefore = 0
+            for part in Self.read(name, in: parts, template: report) {
+                if let error = part.error {
+                    logToStandardError("cqgreylist-report: unable to read \(LogLine.escaped(name, limit: 4096)): \(error)\n")
+                    failed = true
+                }
+                for (number, problem, text) in part.problems { reportProblem(problem, file: name, number: linesBefore + number, text: text) }
+                problems += part.report.unreadableLines - part.problems.count
+                linesBefore += part.report.lines
+                report.append(part.report)
+            }
+        }
+        if problems > Self.reportedProblems {
+            logToStandardError("cqgreylist-report: ... and \(problems - Self.reportedProblems) more unreadable lines\n")
+        }
+        if !quiet {
+            for line in report.text(top: top) { print(line) }
+        }
+        if let prometheus, !writeMetrics(report.metrics, to: prometheus, program: "cqgreylist-report") { return .systemError }
+        return failed ? .systemError : .ok
+    }
+
+    /// Room made for clients up front (a few MB): a busy server's day, without growing step by step.
+    static let clientsReserved = 1 << 16
+
+    /// A big file is read in parts by as many threads as there are processors (up to 4), each part at least this long.
+    static let partMinimum: Int64 = 32 << 20
+
+    /// How many parts to read the file at `path` in: 1 unless it is a regular file of several `partMinimum`.
+    static func partCount(ofFileAt path: String) -> Int {
+        guard let size = regularFileSize(atPath: path) else { return 1 }
+        return Int(max(1, min(Int64(min(ProcessInfo.processInfo.activeProcessorCount, 4)), size / partMinimum)))
+    }
+
+    /// What one part of a file said.
+    struct Part: Sendable {
+        var report: LogReport
+        /// The first unreadable lines: number within the part, problem, an excerpt.
+        var problems: [(Int, UnreadableLogLine, String)] = []
+        var error: Errno?
+    }
+
+    /// Reads the file at `path` in `count` parts of about equal size at once, each into a report like `template`
+    /// (empty); returns them in the file's order.
+    static func read(_ path: String, in count: Int, template: LogReport) -> [Part] {
+        let size = regularFileSize(atPath: path) ?? 0
+        let empty = LogReport(since: template.since, until: template.until, window: template.window)
+        let parts = Mutex([Part](repeating: Part(report: empty), count: count))
+        DispatchQueue.concurrentPerform(iterations: count) { index in
+            var part = Part(report: empty)
+            part.report.reserveClients(clientsReserved)
+            let range = size * Int64(index) / Int64(count)..<(index == count - 1 ? Int64.max : size * Int64(index + 1) / Int64(count))
+            do throws(Errno) {
+                try forEachLine(ofFileAt: path, range: range, limit: LogReport.maximumLineLength) { line, number in
+                    guard let problem = part.report.add(line: line), part.problems.count < reportedProblems else { return }
+                    part.problems.append((number, problem, excerpt(line)))
+                }
+            } catch {
+                part.error = error
+            }
+            parts.withLock { $0[index] = part }
+        }
+        return parts.withLock { $0 }
+    }
+
+    /// The start of an unreadable line, escaped, for a message.
+    static func excerpt(_ line: Span<UInt8>) -> String {
+        LogLine.escaped(LogLine.text(in: line, 0..<min(line.count, 200)), keepingSpaces: true)
+    }
+
+    /// The files to read in order, nil for standard input: a directory's rotated multilog files (`@….s`, `@….u`,
+    /// in name order, which is time order), then its `current`.
+    func inputs() -> [String?] {
+        if files.isEmpty { return [nil] }
+        var list: [String?] = []
+        for file in files {
+            if file == "-" { list.append(nil); continue }
+            var isDirectory = false
+            guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), isDirectory else {
+                list.append(file)
+                continue
+            }
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: file)) ?? []
+            let rotated = names.filter { $0.hasPrefix("@") && ($0.hasSuffix(".s") || $0.hasSuffix(".u")) }.sorted()
+            list += (rotated + (names.contains("current") ? ["current"] : [])).map { file + "/" + $0 }
+            if rotated.isEmpty && !names.contains("current") {
+                logToStandardError("cqgreylist-report: warning: \(LogLine.escaped(file, limit: 4096)) holds no multilog files\n")
+            }
+        }
+        return list
+    }
+}
+
+func fatal(_ text: String, _ status: ExitStatus) -> ExitStatus {
+    logToStandardError("cqgreylist-report: fatal: \(text)\n")
+    return status
+}
+
+@main
+enum Main {
+    static func main() { Report.runWithQmailExitCodes() }
+}

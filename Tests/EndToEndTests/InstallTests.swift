@@ -1,0 +1,238 @@
+import Foundation
+import Glibc
+import Testing
+
+/// A planted problem: what to break in a fresh installation, and the start of the line the check must print.
+struct PlantedProblem: CustomTestStringConvertible, Sendable {
+    let testDescription: String
+    /// A shell command run in the destination root (`$R`, with `$P` the prefix below it).
+    let plant: String
+    /// A `problem:` line the check must print, `$R` standing for the root.
+    let expected: String
+}
+
+/// tools/install into a temporary destination root, and its check mode finding each planted problem. The state
+/// directory's owner is `nobody`, as `qmaild` is on a mail server; changing owners needs root.
+@Suite(.enabled(if: runningAsRoot, "giving the state directory to another user needs root"))
+struct InstallTests {
+    let root: TemporaryDirectory
+    var prefix: String { root.path + "/var/qmail" }
+    static let account = ["--user", "nobody", "--group", "nogroup"]
+
+    init() throws {
+        root = try TemporaryDirectory()
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root.path)   // nobody must reach it
+    }
+
+    func install(_ arguments: [String], asNobody: Bool = false) throws -> Finished {
+        let command = [Built.source("tools/install"), "--root", root.path] + Self.account + arguments
+        let environment = ["CQGREYLIST_BUILT": Built.directory, "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"]
+        if asNobody {
+            return try run("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups"] + command, environment: environment, limit: 60)
+        }
+        return try run(command[0], Array(command.dropFirst()), environment: environment, limit: 60)
+    }
+
+    func attributes(_ relative: String) throws -> (owner: String, mode: Int) {
+        let attributes = try FileManager.default.attributesOfItem(atPath: root.path + relative)
+        return (attributes[.ownerAccountName] as? String ?? "", (attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1)
+    }
+
+    @Test func installsEverythingAndTheCheckFindsNothingWrong() throws {
+        let installed = try install(["--service", "/service/qmail-smtpd"])
+        #expect(installed.status == 0, "\(installed.output)\(installed.errors)")
+        for program in ["cqgreylist", "cqgreylist-mkwhitelist", "cqgreylist-clean", "cqgreylist-report"] {
+            #expect(try attributes("/var/qmail/bin/\(program)").mode == 0o755)
+            #expect(FileManager.default.contentsEqual(atPath: root.path + "/var/qmail/bin/\(program)", andPath: Built.path(program)))
+            #expect(try attributes("/var/qmail/man/man8/\(program).8").mode == 0o644)
+        }
+        for tool in ["cqgreylist-mkwhitelist", "cqgreylist-clean", "cqgreylist-report"] {
+            let bash = try String(contentsOfFile: root.path + "/usr/share/bash-completion/completions/\(tool)", encoding: .utf8)
+            #expect(bash.contains("complete") && bash.contains(tool))
+            let zsh = try String(contentsOfFile: root.path + "/usr/share/zsh/vendor-completions/_\(tool)", encoding: .utf8)
+            #expect(zsh.hasPrefix("#compdef \(tool)"))
+            #expect(FileManager.default.fileExists(atPath: root.path + "/usr/share/fish/vendor_completions.d/\(tool).fish"))
+        }
+        let bashReport = try String(contentsOfFile: root.path + "/usr/share/bash-completion/completions/cqgreylist-report", encoding: .utf8)
+        #expect(bashReport.contains("--prometheus") && bashReport.contains("--since"))
+        #expect(try attributes("/var/qmail/cqgreylist") == ("nobody", 0o700))
+        #expect(try attributes("/var/qmail/control/cqgreylist.cdb").mode == 0o644)
+        let runScript = try String(contentsOfFile: root.path + "/service/qmail-smtpd/run", encoding: .utf8)
+        #expect(runScript.contains("/var/qmail/bin/cqgreylist \\"))
+        let cron = try String(contentsOfFile: root.path + "/etc/cron.d/cqgreylist", encoding: .utf8)
+        #expect(cron.contains("17 3 * * * nobody /var/qmail/bin/cqgreylist-clean --dir /var/qmail/cqgreylist\n"))
+        // The files' names are the target system's: what the wrapper and cron will use, not the staging root.
+        #expect(!runScript.contains(root.path) && !cron.contains(root.path))
+
+        let check = try install(["--check"])
+        #expect(check.status == 0 && check.output.hasPrefix("check: ok ("), "\(check.output)")
+    }
+
+    @Test func installingAgainOverwritesNoWhitelistRunScriptOrCrontab() throws {
+        #expect(try install(["--service", "/service/qmail-smtpd"]).status == 0)
+        let mine = ["/var/qmail/control/cqgreylist.txt": "192.0.2.1\n", "/service/qmail-smtpd/run": "#!/bin/sh\nexec true\n",
+                    "/etc/cron.d/cqgreylist": "# mine\n"]
+        for (file, text) in mine { try text.write(toFile: root.path + file, atomically: false, encoding: .utf8) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o750], ofItemAtPath: prefix + "/cqgreylist")
+        let again = try install(["--service", "/service/qmail-smtpd"])
+        #expect(again.status == 0, "\(again.errors)")
+        for (file, text) in mine { #expect(try String(contentsOfFile: root.path + file, encoding: .utf8) == text, "\(file)") }
+        #expect(again.output.contains("install: kept \(root.path)/service/qmail-smtpd/run: put /var/qmail/bin/cqgreylist before qmail-smtpd"))
+        #expect(try attributes("/var/qmail/cqgreylist").mode == 0o750)   // kept; the check says what is wrong with it
+        #expect(try install(["--check"]).output.contains("problem: state directory \(prefix)/cqgreylist has mode 750, not 700\n  fix: chmod 700 "))
+    }
+
+    @Test(arguments: [
+        PlantedProblem(testDescription: "binary missing", plant: #"rm "$P/bin/cqgreylist-report""#,
+                       expected: "problem: $R/var/qmail/bin/cqgreylist-report is missing\n  fix: tools/install"),
+        PlantedProblem(testDescription: "binary not executable", plant: #"chmod 644 "$P/bin/cqgreylist""#,
+                       expected: "problem: $R/var/qmail/bin/cqgreylist is not an executable file\n  fix: chmod 755 "),
+        PlantedProblem(testDescription: "state directory missing", plant: #"rmdir "$P/cqgreylist""#,
+                       expected: "problem: state directory $R/var/qmail/cqgreylist is missing\n  fix: install -d -m 700 -o nobody -g nogroup "),
+        PlantedProblem(testDescription: "state directory a file", plant: #"rmdir "$P/cqgreylist" && touch "$P/cqgreylist""#,
+                       expected: "problem: state directory $R/var/qmail/cqgreylist is not a directory\n"),
+        PlantedProblem(testDescription: "state directory owned by root", plant: #"chown root "$P/cqgreylist""#,
+                       expected: "problem: state directory $R/var/qmail/cqgreylist is owned by root, not nobody\n  fix: chown nobody "),
+        PlantedProblem(testDescription: "state directory of another group", plant: #"chgrp root "$P/cqgreylist""#,
+                       expected: "problem: state directory $R/var/qmail/cqgreylist has group root, not nogroup\n  fix: chgrp nogroup "),
+        PlantedProblem(testDescription: "state directory open to all", plant: #"chmod 777 "$P/cqgreylist""#,
+                       expected: "problem: state directory $R/var/qmail/cqgreylist has mode 777, not 700\n"),
+        PlantedProblem(testDescription: "state directory not writable by the user", plant: #"chmod 500 "$P/cqgreylist""#,
+                       expected: "problem: nobody cannot make files in $R/var/qmail/cqgreylist\n"),
+        PlantedProblem(testDescription: "state directory out of the user's reach", plant: #"chmod 700 "$P""#,
+                       expected: "problem: nobody cannot make files in $R/var/qmail/cqgreylist\n"),
+        PlantedProblem(testDescription: "whitelist source newer than its cdb", plant: #"touch -d '+1 hour' "$P/control/cqgreylist.txt""#,
+                       expected: "problem: whitelist $R/var/qmail/control/cqgreylist.txt is newer than $R/var/qmail/control/cqgreylist.cdb: "
+                           + "the wrapper does not see the changes\n  fix: /var/qmail/bin/cqgreylist-mkwhitelist --cdb /var/qmail/control/cqgreylist.cdb "),
+        PlantedProblem(testDescription: "whitelist source that does not compile",
+                       plant: #"echo 192.0.2.300 >> "$P/control/cqgreylist.txt" && touch -d '-1 hour' "$P/control/cqgreylist.txt""#,
+                       expected: "problem: whitelist $R/var/qmail/control/cqgreylist.txt does not compile: "
+                           + "$R/var/qmail/control/cqgreylist.txt:$N: "),
+        PlantedProblem(testDescription: "whitelist never compiled", plant: #"rm "$P/control/cqgreylist.cdb""#,
+                       expected: "problem: whitelist $R/var/qmail/control/cqgreylist.txt was never compiled ($R/var/qmail/control/cqgreylist.cdb is missing)\n"),
+        PlantedProblem(testDescription: "whitelist cdb unreadable by the user", plant: #"chmod 600 "$P/control/cqgreylist.cdb""#,
+                       expected: "problem: whitelist cdb $R/var/qmail/control/cqgreylist.cdb cannot be used by nobody: unable to read "
+                           + "$R/var/qmail/control/cqgreylist.cdb: Permission denied\n  fix: chmod 644 "),
+        PlantedProblem(testDescription: "whitelist cdb made by tcprules",
+                       plant: #"echo ':allow' | tcprules "$P/control/cqgreylist.cdb" "$P/control/x.tmp""#,
+                       expected: "problem: whitelist cdb $R/var/qmail/control/cqgreylist.cdb cannot be used by nobody: unable to read "
+                           + "$R/var/qmail/control/cqgreylist.cdb: not a cqgreylist whitelist"),
+        PlantedProblem(testDescription: "a setting that does not parse", plant: #"echo 5x > "$R/env/CQGREYLIST_DELAY""#,
+                       expected: "problem: bad CQGREYLIST_DELAY value \"5x\": not a duration like 300, 300s, 5m, 1h or 1d (in $R/env)\n  fix: "),
+        PlantedProblem(testDescription: "a retry window shorter than the delay", plant: #"echo 1h > "$R/env/CQGREYLIST_DELAY"; echo 30m > "$R/env/CQGREYLIST_WINDOW""#,
+                       expected: "problem: retry window 1800s (CQGREYLIST_WINDOW \"30m\") is shorter than the delay 3600s (CQGREYLIST_DELAY \"1h\") (in $R/env)\n"),
+        PlantedProblem(testDescription: "a variable that is no setting", plant: #"echo 2m > "$R/env/CQGREYLIST_DELEY""#,
+                       expected: "problem: unknown variable CQGREYLIST_DELEY: not a setting of cqgreylist (see cqgreylist --help) (in $R/env)\n"),
+        PlantedProblem(testDescription: "a relative state directory", plant: #"echo cqgreylist > "$R/env/CQGREYLIST_DIR""#,
+                       expected: "problem: bad CQGREYLIST_DIR value \"cqgreylist\": not an absolute path (in $R/env)\n"),
+        PlantedProblem(testDescription: "a state directory named by the envdir", plant: #"echo /var/qmail/elsewhere > "$R/env/CQGREYLIST_DIR""#,
+                       expected: "problem: state directory $R/var/qmail/elsewhere is missing\n"),
+    ])
+    func theCheckFindsEachPlantedProblem(_ planted: PlantedProblem) throws {
+        #expect(try install([]).status == 0)
+        try FileManager.default.createDirectory(atPath: root.path + "/env", withIntermediateDirectories: false)
+        try "300\n".write(toFile: root.path + "/env/CQGREYLIST_DELAY", atomically: false, encoding: .utf8)
+        #expect(try install(["--check", "--envdir", "/env"]).status == 0)
+        let planting = try shell(planted.plant, environment: ["R": root.path, "P": prefix, "PATH": "/usr/bin:/bin"])
+        #expect(planting.status == 0, "\(planting.errors)")
+        let check = try install(["--check", "--envdir", "/env"])
+        #expect(check.status == 111)
+        // $N: the line after the sample whitelist's last, where a planted line lands.
+        let sampleLines = try String(contentsOfFile: Built.source("etc/whitelist"), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).count
+        let expected = planted.expected.replacingOccurrences(of: "$R", with: root.path).replacingOccurrences(of: "$N", with: "\(sampleLines)")
+        #expect(check.output.contains(expected), "\(check.output)")
+        #expect(check.output.hasSuffix(" problem\n") || check.output.hasSuffix(" problems\n"))
+        let problems = check.output.split(separator: "\n").filter { $0.hasPrefix("problem: ") }.count
+        let fixes = check.output.split(separator: "\n").filter { $0.hasPrefix("  fix: ") }.count
+        #expect(problems >= 1 && problems == fixes)
+    }
+
+    @Test func oneRunReportsEveryProblem() throws {
+        #expect(try install([]).status == 0)
+        let plant = #"rm "$P/bin/cqgreylist"; chmod 755 "$P/cqgreylist"; chmod 600 "$P/control/cqgreylist.cdb"; touch -d '+1 hour' "$P/control/cqgreylist.txt""#
+        #expect(try shell(plant, environment: ["P": prefix, "PATH": "/usr/bin:/bin"]).status == 0)
+        let check = try install(["--check"])
+        #expect(check.status == 111)
+        #expect(check.output.hasSuffix("check: 4 problems\n"), "\(check.output)")
+    }
+
+    @Test func asAnUnprivilegedUser() throws {
+        try FileManager.default.setAttributes([.ownerAccountName: "nobody"], ofItemAtPath: root.path)
+        let installed = try install([], asNobody: true)
+        #expect(installed.status == 0, "\(installed.output)\(installed.errors)")
+        #expect(try attributes("/var/qmail/cqgreylist") == ("nobody", 0o700))
+        let check = try install(["--check"], asNobody: true)
+        #expect(check.status == 0 && check.output.hasPrefix("check: ok"), "\(check.output)")
+        try FileManager.default.setAttributes([.posixPermissions: 0o500], ofItemAtPath: prefix + "/cqgreylist")
+        let broken = try install(["--check"], asNobody: true)
+        #expect(broken.status == 111 && broken.output.contains("problem: nobody cannot make files in \(prefix)/cqgreylist\n"), "\(broken.output)")
+        // Someone else cannot tell what nobody can do, and says so rather than guess.
+        let other = try run("/usr/bin/setpriv", ["--reuid=daemon", "--regid=daemon", "--clear-groups", Built.source("tools/install"),
+                                                 "--check", "--root", root.path] + Self.account)
+        #expect(other.output.contains("note: not root: could not check that nobody can write in \(prefix)/cqgreylist\n"), "\(other.output)")
+    }
+}
+
+/// cqgreylist-clean's metrics and settings check.
+@Suite struct CleanMetricsTests {
+    let state: TemporaryDirectory
+    init() throws { state = try TemporaryDirectory() }
+
+    @Test func statsAsPrometheusMetrics() throws {
+        try state.writeRecord("192/192.0.2.1", age: 3 * 86_400)
+        try state.writeRecord("192/192.0.2.2", age: 60)
+        try state.writeRecord("192/192.0.2.3", passed: true, age: 2 * 3600)
+        try state.writeRecord("2001/2001:db8:1:2::", passed: true, age: 10 * 86_400)
+        let output = try TemporaryDirectory()
+        let metrics = output.path + "/cqgreylist_clean.prom"
+        let result = try run(Built.clean, ["--dir", state.path, "--stats", "--prometheus", metrics])
+        #expect(result.status == 0, "\(result.errors)")
+        let samples = try prometheusSamples(metrics)
+        #expect(samples[#"cqgreylist_state_records{state="pending"}"#] == 2)
+        #expect(samples[#"cqgreylist_state_records{state="passed"}"#] == 2)
+        #expect(samples[#"cqgreylist_state_record_age_seconds_bucket{le="3600",state="pending"}"#] == 1)
+        #expect(samples[#"cqgreylist_state_record_age_seconds_bucket{le="+Inf",state="pending"}"#] == 2)
+        #expect(samples[#"cqgreylist_state_record_age_seconds_bucket{le="86400",state="passed"}"#] == 1)
+        #expect(samples[#"cqgreylist_state_record_age_seconds_count{state="passed"}"#] == 2)
+        let sum = try #require(samples[#"cqgreylist_state_record_age_seconds_sum{state="pending"}"#])
+        #expect((259_260.0...259_270.0).contains(sum))   // 3 days and 60 s, and the seconds the run took
+        #expect(samples["cqgreylist_state_never_came_back_records"] == 1)
+        #expect(samples[#"cqgreylist_state_busiest_prefix_records{prefix="192.0.2.0/24"}"#] == 3)
+        #expect(samples[#"cqgreylist_state_busiest_prefix_records{prefix="2001:db8:1:2::/64"}"#] == 1)
+        #expect(samples["cqgreylist_state_foreign_files"] == 0 && samples["cqgreylist_state_errors"] == 0)
+        #expect(samples["cqgreylist_clean_removed_records"] == nil)   // --stats removes nothing
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output.path) == ["cqgreylist_clean.prom"])
+
+        let cleaned = try run(Built.clean, ["--dir", state.path, "--prometheus", metrics])
+        #expect(cleaned.status == 0)
+        let after = try prometheusSamples(metrics)
+        #expect(after["cqgreylist_clean_removed_records"] == 1 && after["cqgreylist_clean_repaired_records"] == 0)
+        #expect(after["cqgreylist_state_never_came_back_records"] == nil)   // statistics only with --stats
+    }
+
+    @Test func aMetricsFileThatCannotBeWrittenIsASystemError() throws {
+        let result = try run(Built.clean, ["--dir", state.path, "--stats", "--prometheus", state.path + "/missing/x.prom"])
+        #expect(result.status == 111)
+        #expect(result.errors.contains("cqgreylist-clean: fatal: unable to write metrics: create \(state.path)/missing/x.prom.tmp."))
+    }
+
+    @Test func checkSettingsUnderEnvdir() throws {
+        let env = try TemporaryDirectory()
+        try "/srv/greylist\n".write(toFile: env.path + "/CQGREYLIST_DIR", atomically: false, encoding: .utf8)
+        try "10m\n".write(toFile: env.path + "/CQGREYLIST_DELAY", atomically: false, encoding: .utf8)
+        try "\n".write(toFile: env.path + "/CQGREYLIST_LOGONLY", atomically: false, encoding: .utf8)
+        let good = try run("/usr/bin/envdir", [env.path, Built.clean, "--check-settings"])
+        #expect(good.status == 0 && good.errors.isEmpty, "\(good.errors)")
+        #expect(good.output == "CQGREYLIST_DIR=/srv/greylist\nCQGREYLIST_WHITELIST=/var/qmail/control/cqgreylist.cdb\n")
+        try "129\n".write(toFile: env.path + "/CQGREYLIST_IPV6_PREFIX", atomically: false, encoding: .utf8)
+        try "x y\n".write(toFile: env.path + "/CQGREYLIST_HOSTNAME", atomically: false, encoding: .utf8)
+        let bad = try run("/usr/bin/envdir", [env.path, Built.clean, "--check-settings"])
+        #expect(bad.status == 100)
+        #expect(bad.errors == """
+            cqgreylist-clean: bad CQGREYLIST_IPV6_PREFIX value "129": must be 16 to 128
+            cqgreylist-clean: bad CQGREYLIST_HOSTNAME value "x y": must be printable ASCII without spaces
+
+            """, "\(bad.errors)")
+        #expect(state.files().isEmpty)
+    }
+}
