@@ -13,6 +13,8 @@ struct DNSReply {
     var status: Int32 = -1
     var answer: [UInt8] = []
     var finished = false
+    /// Why the query was given up other than by c-ares (waiting for its sockets failed); nil if it was not.
+    var problem: String?
 }
 
 /// A c-ares channel: the servers of `/etc/resolv.conf`, or one given, and bounded waits. Safe to use: the channel
@@ -67,6 +69,8 @@ struct DNSReply {
             if let answer = unsafe answer, length > 0 { reply.value.answer = unsafe Array(UnsafeBufferPointer(start: answer, count: Int(length))) }
             reply.value.finished = true
         }, context)
+        // The loop ends only once the callback has run (ares_cancel calls it at once): none can run after
+        // `reply` is released, not from ares_process_fd for the next query nor from ares_destroy.
         let start = Self.milliseconds()
         while !reply.value.finished {
             let remaining = deadline - (Self.milliseconds() - start)
@@ -84,10 +88,22 @@ struct DNSReply {
             }
             var limit = timeval(tv_sec: remaining / 1000, tv_usec: (remaining % 1000) * 1000)
             var wait = timeval()
-            let next = unsafe ares_timeout(channel, &limit, &wait)
-            let waitMilliseconds = unsafe next.map { unsafe Int($0.pointee.tv_sec) * 1000 + Int($0.pointee.tv_usec) / 1000 } ?? remaining
+            // ares_timeout returns one of the two pointers it is given: read it while both are still valid.
+            let waitMilliseconds = unsafe withUnsafeMutablePointer(to: &limit) { limit in
+                unsafe withUnsafeMutablePointer(to: &wait) { wait in
+                    let next = unsafe ares_timeout(channel, limit, wait)
+                    return unsafe next.map { unsafe Int($0.pointee.tv_sec) * 1000 + Int($0.pointee.tv_usec) / 1000 } ?? remaining
+                }
+            }
             let ready = unsafe poll(&watched, nfds_t(watched.count), CInt(max(1, waitMilliseconds)))
-            if ready < 0 && errno != EINTR { break }
+            if ready < 0 && errno != EINTR {
+                let problem = "unable to wait for the DNS server: \(unsafe String(cString: strerror(errno)))"
+                // Ends the query now, calling back with ARES_ECANCELLED, so that no callback runs after `reply`
+                // is released.
+                unsafe ares_cancel(channel)
+                reply.value.problem = problem
+                break
+            }
             if ready <= 0 {
                 unsafe ares_process_fd(channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD)   // timeouts and retries
                 continue
@@ -124,20 +140,42 @@ struct DNSReply {
 
     /// The IPv4 addresses of an A answer, following CNAMEs. Calls `ares_parse_a_reply(3)`.
     static func ipv4Addresses(in answer: [UInt8]) -> (status: Int32, records: [UInt32]) {
-        var found = [ares_addrttl](repeating: ares_addrttl(), count: 64)
-        var count = CInt(found.count)
-        let status = unsafe answer.withUnsafeBufferPointer { unsafe ares_parse_a_reply($0.baseAddress, CInt($0.count), nil, &found, &count) }
-        return (status, found.prefix(status == ARES_SUCCESS ? Int(count) : 0).map { UInt32(bigEndian: $0.ipaddr.s_addr) })
+        let (status, found) = unsafe allAddresses(in: answer, empty: ares_addrttl()) { answer, length, found, count in
+            unsafe ares_parse_a_reply(answer, length, nil, found, count)
+        }
+        return (status, found.map { UInt32(bigEndian: $0.ipaddr.s_addr) })
     }
 
     /// The IPv6 addresses of an AAAA answer, following CNAMEs. Calls `ares_parse_aaaa_reply(3)`.
     static func ipv6Addresses(in answer: [UInt8]) -> (status: Int32, records: [UInt128]) {
-        var found = [ares_addr6ttl](repeating: ares_addr6ttl(), count: 64)
-        var count = CInt(found.count)
-        let status = unsafe answer.withUnsafeBufferPointer { unsafe ares_parse_aaaa_reply($0.baseAddress, CInt($0.count), nil, &found, &count) }
-        return (status, found.prefix(status == ARES_SUCCESS ? Int(count) : 0).map { entry in
+        let (status, found) = unsafe allAddresses(in: answer, empty: ares_addr6ttl()) { answer, length, found, count in
+            unsafe ares_parse_aaaa_reply(answer, length, nil, found, count)
+        }
+        return (status, found.map { entry in
             unsafe withUnsafeBytes(of: entry.ip6addr) { unsafe $0.reduce(UInt128(0)) { $0 << 8 | UInt128($1) } }
         })
+    }
+
+    /// Every address `parse` finds in an answer. c-ares fills a buffer of the size it is given and drops the
+    /// addresses that do not fit without saying so: a full buffer is tried again twice as large (each address
+    /// takes more than one byte of the answer, so a buffer longer than the answer always has room).
+    private static func allAddresses<Entry>(
+        in answer: [UInt8], empty: Entry,
+        _ parse: (UnsafePointer<UInt8>?, CInt, UnsafeMutablePointer<Entry>?, UnsafeMutablePointer<CInt>) -> CInt
+    ) -> (status: Int32, found: [Entry]) {
+        var capacity = 64
+        while true {
+            var found = [Entry](repeating: empty, count: capacity)
+            var count = CInt(capacity)
+            let status = unsafe answer.withUnsafeBufferPointer { bytes in
+                unsafe found.withUnsafeMutableBufferPointer { entries in
+                    unsafe parse(bytes.baseAddress, CInt(bytes.count), entries.baseAddress, &count)
+                }
+            }
+            guard status == ARES_SUCCESS else { return (status, []) }
+            if Int(count) < capacity || capacity > answer.count { return (status, Array(found.prefix(Int(count)))) }
+            capacity *= 2
+        }
     }
 
     /// The targets of an MX answer. Calls `ares_parse_mx_reply(3)`.

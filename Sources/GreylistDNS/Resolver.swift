@@ -42,6 +42,7 @@ extension DNSChannel {
     private func records<T>(of name: HostName, _ type: DNSRecordType,
                             _ parse: ([UInt8]) -> (status: Int32, records: [T])) throws(DNSLookupError) -> [T] {
         let reply = query(name.description, type: type)
+        if let problem = reply.problem { throw .failed(problem) }
         switch reply.status {
         case ARES_SUCCESS:
             let parsed = parse(reply.answer)

@@ -24,7 +24,10 @@ import Testing
         many                 IN TXT "v=spf1 a:h1.test a:h2.test a:h3.test a:h4.test a:h5.test a:h6.test a:h7.test a:h8.test a:h9.test a:h10.test a:h11.test -all"
         nospf                IN TXT "hello"
         via-broken           IN TXT "v=spf1 ip4:192.0.2.0/24 include:spf.broken.test -all"
-        """# + "\n" + (1...11).map { "h\($0) IN A 192.0.2.\($0)" }.joined(separator: "\n")]
+        crowd                IN TXT "v=spf1 a -all"
+        """# + "\n" + (1...11).map { "h\($0) IN A 192.0.2.\($0)" }.joined(separator: "\n")
+        // More addresses than c-ares' parsers fit in the buffer they are first given.
+        + "\n" + (1...70).map { "crowd IN A 198.51.100.\($0)\ncrowd IN AAAA 2001:db8:70::\($0)" }.joined(separator: "\n")]
 
     let server: DNSServer
     let directory: TemporaryDirectory
@@ -67,6 +70,15 @@ import Testing
             "TCPREMOTEIP": "198.51.100.70", "CQGREYLIST_WHITELIST": cdbPath, "CQGREYLIST_DIR": directory.path + "/state"])
         #expect(wrapper.status == 0)
         #expect(wrapper.errors.hasSuffix(" ip=198.51.100.70 action=pass reason=whitelist spf:pool.test via a:relay.pool.test/28//64\n"))
+    }
+
+    @Test func aNameWithManyAddressesGivesEveryOne() throws {
+        let compiled = try mkwhitelist("spf:crowd.test\n")
+        #expect(compiled.status == 0, "\(compiled.errors)")
+        #expect(compiled.output == "cqgreylist-mkwhitelist: wrote \(cdbPath): 1 entries, 140 networks\n")
+        let dump = try run(Built.mkwhitelist, ["--cdb", cdbPath, "--dump"]).output.split(separator: "\n").map(String.init)
+        let expected = Set((1...70).flatMap { ["198.51.100.\($0)/32  # spf:crowd.test via a", "2001:db8:70::\($0)/128  # spf:crowd.test via a"] })
+        #expect(dump.count == 140 && Set(dump) == expected, "missing: \(expected.subtracting(dump).sorted())")
     }
 
     struct FailureCase: CustomTestStringConvertible, Sendable {
