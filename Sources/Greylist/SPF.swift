@@ -183,10 +183,23 @@ public struct SPFNetwork: Equatable, Sendable {
     public let origin: String
 }
 
+/// What an `spf:` entry expands to: the domain, the networks its SPF record authorizes, and notes on terms
+/// that left networks out.
+public struct SPFAuthorization: Equatable, Sendable {
+    /// The domain whose record was expanded.
+    public let domain: HostName
+    /// The networks, in record order, each once (with its first origin).
+    public let networks: [SPFNetwork]
+    /// Why later terms added nothing (a `-exists:…` before them, whose match depends on the client), in words.
+    public let notes: [String]
+}
+
 /// Expands a domain's SPF record into the networks it authorizes (RFC 7208): `ip4`, `ip6`, `a`, `mx` (with their
 /// prefix lengths), `include` and `redirect`, in order, each network less what an earlier directive matched (a
-/// `-ip4` before a wider `ip4` cuts a hole in it). `ptr` and `exists` name no networks and add none. The RFC's
-/// limits hold: at most 10 terms that look up DNS, 10 mail exchangers per `mx`, 2 lookups that find nothing.
+/// `-ip4` before a wider `ip4` cuts a hole in it). Terms whose match depends on the client (`ptr`, `exists`,
+/// macros such as `%{i}`, an include of a record holding such terms) add no networks; one that does not pass
+/// (`-exists:…`) may exclude any later network at run time, so nothing after it is added. The RFC's limits hold:
+/// at most 10 terms that look up DNS, 10 mail exchangers per `mx`, 2 lookups that find nothing.
 /// A loop of includes or redirects, a missing or doubled record, a failed lookup, `+all` or a pass for a
 /// network wider than /8 (IPv4) or /16 (IPv6) are errors: the whitelist must not change on a guess.
 public struct SPFExpansion {
@@ -202,39 +215,55 @@ public struct SPFExpansion {
     private let lookup: DNSLookup
     private let entry: String
     private var lookups = 0, voidLookups = 0
+    private var notes: [String] = []
 
-    /// The networks `domain`'s SPF record authorizes, in record order, each once (with its first origin).
-    public static func networks(authorizedBy domain: HostName, lookup: DNSLookup) throws(SPFError) -> [SPFNetwork] {
+    /// What one record passes: networks with the terms that led to each, and whether they are all the addresses
+    /// it passes (not when a term's match depends on the client: then they are some of them).
+    private struct Passed {
+        var networks: [(Network, [String])] = []
+        var isExact = true
+    }
+
+    /// The networks `domain`'s SPF record authorizes, and notes on terms that left networks out.
+    public static func networks(authorizedBy domain: HostName, lookup: DNSLookup) throws(SPFError) -> SPFAuthorization {
         var expansion = SPFExpansion(lookup: lookup, entry: "spf:\(domain)")
         let found = try expansion.evaluate(domain, chain: [domain], via: [])
         var seen = Set<Network>()
         var networks: [SPFNetwork] = []
-        for (network, via) in found where seen.insert(network).inserted {
+        for (network, via) in found.networks where seen.insert(network).inserted {
             var origin = expansion.entry
             if !via.isEmpty { origin += " via " + via.joined(separator: " ") }
             networks.append(SPFNetwork(network: network, origin: origin))
         }
-        return networks
+        return SPFAuthorization(domain: domain, networks: networks, notes: expansion.notes)
     }
 
     private init(lookup: DNSLookup, entry: String) { (self.lookup, self.entry) = (lookup, entry) }
 
-    /// The networks `domain`'s record passes, with the terms that led to each. `chain` holds the domains
-    /// whose records are being evaluated, outermost first: a name already in it is a loop.
-    private mutating func evaluate(_ domain: HostName, chain: [HostName],
-                                   via: [String]) throws(SPFError) -> [(Network, [String])] {
+    /// What `domain`'s record passes. `chain` holds the domains whose records are being evaluated, outermost
+    /// first: a name already in it is a loop.
+    private mutating func evaluate(_ domain: HostName, chain: [HostName], via: [String]) throws(SPFError) -> Passed {
         let record = try record(of: domain, via: via)
         var covered: [Network] = []
-        var passed: [(Network, [String])] = []
+        var passed = Passed()
         func take(_ matched: [(Network, [String])], _ qualifier: SPFDirective.Qualifier) throws(SPFError) {
             for (network, origin) in matched where qualifier == .pass {
                 let widest = network.address.isIPv4 ? Self.widestPrefix.ipv4 : Self.widestPrefix.ipv6
                 guard network.prefixLength >= widest else {
                     throw failure("\(domain) authorizes \(network.key), wider than /\(widest)", via: origin)
                 }
-                for piece in network.removing(covered) { passed.append((piece, origin)) }
+                for piece in network.removing(covered) { passed.networks.append((piece, origin)) }
             }
             for (network, _) in matched { covered.append(network) }
+        }
+        /// A directive whose match depends on the client: one that passes adds nothing; after any other, a
+        /// later network may be excluded at run time, so the record's evaluation ends (true).
+        func endsAtUnknownMatch(_ directive: SPFDirective) -> Bool {
+            passed.isExact = false
+            guard directive.qualifier != .pass else { return false }
+            let written = Self.symbol(directive.qualifier) + directive.text
+            notes.append(failure("terms after \(written) add no networks: whether it matches depends on the client", via: via).reason)
+            return true
         }
         for directive in record.directives {
             let term = via + [directive.text]
@@ -246,18 +275,28 @@ public struct SPFExpansion {
                 try take([(network, via)], directive.qualifier)
             case .include(let spec):
                 try countLookup(via: term)
-                guard let target = try target(spec, in: domain, via: term) else { continue }
-                try take(try evaluate(target, chain: try extend(chain, with: target, via: term), via: term), directive.qualifier)
+                guard let target = try target(spec, in: domain, via: term) else {
+                    if endsAtUnknownMatch(directive) { return passed }
+                    continue
+                }
+                let included = try evaluate(target, chain: try extend(chain, with: target, via: term), via: term)
+                if !included.isExact, endsAtUnknownMatch(directive) { return passed }
+                try take(included.networks, directive.qualifier)
             case .a(let spec, let ipv4Length, let ipv6Length):
                 try countLookup(via: term)
-                guard let name = try name(spec, in: domain, via: term) else { continue }
+                guard let name = try name(spec, in: domain, via: term) else {
+                    if endsAtUnknownMatch(directive) { return passed }
+                    continue
+                }
                 let networks = try addresses(of: name, via: term).map { network(around: $0, ipv4Length, ipv6Length) }
                 try take(networks.map { ($0, term) }, directive.qualifier)
             case .mx(let spec, let ipv4Length, let ipv6Length):
                 try countLookup(via: term)
-                guard let name = try name(spec, in: domain, via: term) else { continue }
-                let exchangers = try answer(via: term, "MX lookup of \(name)") { () throws(DNSLookupError) in try lookup.mailExchangers(name) }
-                if exchangers.isEmpty { try countVoidLookup(via: term) }
+                guard let name = try name(spec, in: domain, via: term) else {
+                    if endsAtUnknownMatch(directive) { return passed }
+                    continue
+                }
+                let exchangers = try mailExchangers(of: name, via: term)
                 guard exchangers.count <= Self.mailExchangerLimit else {
                     throw failure("\(name) has \(exchangers.count) mail exchangers, more than \(Self.mailExchangerLimit)", via: term)
                 }
@@ -271,14 +310,19 @@ public struct SPFExpansion {
                 try take(networks, directive.qualifier)
             case .unlisted:
                 try countLookup(via: term)
+                if endsAtUnknownMatch(directive) { return passed }
             }
         }
         if let spec = record.redirect {
             let term = via + ["redirect=\(spec)"]
             try countLookup(via: term)
-            if let target = try target(spec, in: domain, via: term) {
-                try take(try evaluate(target, chain: try extend(chain, with: target, via: term), via: term), .pass)
+            guard let target = try target(spec, in: domain, via: term) else {
+                passed.isExact = false
+                return passed
             }
+            let redirected = try evaluate(target, chain: try extend(chain, with: target, via: term), via: term)
+            if !redirected.isExact { passed.isExact = false }
+            try take(redirected.networks, .pass)
         }
         return passed
     }
@@ -297,6 +341,17 @@ public struct SPFExpansion {
         let found: [ClientAddress]
         do { found = try lookup.addresses(name) } catch {
             guard error == .noSuchDomain else { throw failure("address lookup of \(name): \(error)", via: via, isTemporary: true) }
+            found = []
+        }
+        if found.isEmpty { try countVoidLookup(via: via) }
+        return found
+    }
+
+    /// The mail exchangers of `name`; none for a name that does not exist (a void lookup, RFC 7208 section 4.6.4).
+    private mutating func mailExchangers(of name: HostName, via: [String]) throws(SPFError) -> [String] {
+        let found: [String]
+        do { found = try lookup.mailExchangers(name) } catch {
+            guard error == .noSuchDomain else { throw failure("MX lookup of \(name) failed: \(error)", via: via, isTemporary: true) }
             found = []
         }
         if found.isEmpty { try countVoidLookup(via: via) }
@@ -341,6 +396,15 @@ public struct SPFExpansion {
 
     private func network(around address: ClientAddress, _ ipv4Length: Int, _ ipv6Length: Int) -> Network {
         Network(address, prefixLength: address.isIPv4 ? ipv4Length : ipv6Length)
+    }
+
+    private static func symbol(_ qualifier: SPFDirective.Qualifier) -> String {
+        switch qualifier {
+        case .pass: "+"
+        case .fail: "-"
+        case .softFail: "~"
+        case .neutral: "?"
+        }
     }
 
     private func failure(_ reason: String, via: [String], isTemporary: Bool = false) -> SPFError {

@@ -40,9 +40,10 @@ public struct LineSplitter: Sendable {
 }
 
 /// One pass over a whitelist's lines: what each good line means, every bad line as `source:line: reason`
-/// (the first `errorLimit` kept), the counts, and with `verbose` duplicate and covered entries. An `spf:` line
-/// is expanded with `lookup` the first time; a second pass over the same lines is given the first's
-/// `expansions`, so it makes no lookups and cannot see other answers.
+/// (the first `errorLimit` kept), the counts, and with `verbose` duplicate and covered entries and SPF terms
+/// that left networks out. An `spf:` line is expanded with `lookup` the first time; a second pass over the same
+/// lines is given the first's `expansions`, so it makes no lookups and cannot see other answers (an `spf:` line
+/// that names another domain than in the first pass, the file changed meanwhile, is a bad line).
 public struct WhitelistCompilation {
     /// At most this many bad lines are kept.
     public static let errorLimit = 100
@@ -60,18 +61,22 @@ public struct WhitelistCompilation {
     public private(set) var temporaryErrorCount = 0
     /// How many lines held an entry, how many networks they meant, and how many were host names.
     public private(set) var entries = 0, networks = 0, hostNames = 0
-    /// The networks of each `spf:` line, by line number.
-    public private(set) var expansions: [Int: [SPFNetwork]]
+    /// The expansion of each `spf:` line, by line number.
+    public private(set) var expansions: [Int: SPFAuthorization]
     private let lookup: DNSLookup?
+    /// Whether this is a second pass, given the first's expansions.
+    private let isRecheck: Bool
     private var seen: [Network: (line: Int, entry: String)] = [:]
     private var seenHosts: [HostPattern: (line: Int, entry: String)] = [:]
     private var duplicates: [String] = []
+    private var notes: [String] = []
 
-    /// An empty pass over `source`, expanding `spf:` lines with `lookup` or taking them from `expansions`.
+    /// An empty pass over `source`, expanding `spf:` lines with `lookup`, or taking them from a first pass's
+    /// `expansions`.
     public init(source: String, maskingHostBits: Bool = false, verbose: Bool = false,
-                lookup: DNSLookup? = nil, expansions: [Int: [SPFNetwork]] = [:]) {
+                lookup: DNSLookup? = nil, expansions: [Int: SPFAuthorization]? = nil) {
         (self.source, self.maskingHostBits, self.verbose) = (source, maskingHostBits, verbose)
-        (self.lookup, self.expansions) = (lookup, expansions)
+        (self.lookup, self.expansions, isRecheck) = (lookup, expansions ?? [:], expansions != nil)
     }
 
     /// Parses line `number`, calling `network` with each network it means and the value to store with it (the
@@ -95,7 +100,9 @@ public struct WhitelistCompilation {
                 host(pattern, parsed.entry)
                 if verbose { note(pattern, entry: parsed.entry, line: number) }
             case .spf(let domain)?:
-                for found in try spfNetworks(of: domain, line: number) {
+                let expansion = try spfExpansion(of: domain, line: number)
+                if verbose { notes += expansion.notes.map { "\(source):\(number): spf:\(domain): \($0)" } }
+                for found in expansion.networks {
                     networks += 1
                     let value = Array(found.origin.utf8.prefix(Whitelist.maximumLineLength))
                     network(found.network, value[...])
@@ -109,8 +116,13 @@ public struct WhitelistCompilation {
         }
     }
 
-    private mutating func spfNetworks(of domain: HostName, line: Int) throws(WhitelistError) -> [SPFNetwork] {
-        if let known = expansions[line] { return known }
+    private mutating func spfExpansion(of domain: HostName, line: Int) throws(WhitelistError) -> SPFAuthorization {
+        let changed = "the whitelist changed while it was compiled: try again"
+        if isRecheck {
+            guard let known = expansions[line] else { throw WhitelistError("spf:\(domain): \(changed) (the line was no spf: entry)") }
+            guard known.domain == domain else { throw WhitelistError("spf:\(domain): \(changed) (the line was spf:\(known.domain))") }
+            return known
+        }
         guard let lookup else { throw WhitelistError("spf:\(domain): no DNS lookups in this pass") }
         do {
             let found = try SPFExpansion.networks(authorizedBy: domain, lookup: lookup)
@@ -121,9 +133,10 @@ public struct WhitelistCompilation {
         }
     }
 
-    /// With `verbose`: each duplicate entry, then each entry covered by a shorter prefix, as `source:line: …`.
+    /// With `verbose`: each SPF term that left networks out, each duplicate entry, then each entry covered by a
+    /// shorter prefix, as `source:line: …`.
     public var findings: [String] {
-        var lines = duplicates
+        var lines = notes + duplicates
         for (network, origin) in seen.sorted(by: { $0.value.line < $1.value.line }) {
             for length in stride(from: network.prefixLength - 1, through: 0, by: -1) {
                 if let cover = seen[Network(network.address, prefixLength: length)] {

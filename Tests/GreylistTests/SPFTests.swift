@@ -40,7 +40,7 @@ final class FakeDNS: @unchecked Sendable {
     /// The expansion of `spf:domain` as `network  # origin` lines, or the error's reason.
     func expand(_ domain: String) -> [String] {
         do {
-            return try SPFExpansion.networks(authorizedBy: HostName(domain)!, lookup: lookup).map { "\($0.network.key)  # \($0.origin)" }
+            return try SPFExpansion.networks(authorizedBy: HostName(domain)!, lookup: lookup).networks.map { "\($0.network.key)  # \($0.origin)" }
         } catch {
             return [error.reason]
         }
@@ -113,6 +113,63 @@ final class FakeDNS: @unchecked Sendable {
         let dns = FakeDNS(["example.com": "v=spf1 exists:%{i}._spf.example.com ptr include:%{ir}.x.example.com ip4:192.0.2.1 a:%{d} exp=explain.%{d} unknown-modifier=x -all"])
         #expect(dns.expand("example.com") == ["192.0.2.1/32  # spf:example.com"])
         #expect(dns.questions == 1)
+    }
+
+    struct UnknownMatchCase: CustomTestStringConvertible, Sendable {
+        let name: String, records: [String: String], networks: [String], notes: [String]
+        var testDescription: String { name }
+    }
+
+    /// A term whose match depends on the client adds nothing; one that does not pass ends the expansion, since
+    /// at run time it may exclude any address of a later term.
+    static let unknownMatches: [UnknownMatchCase] = [
+        .init(name: "-exists before a network", records: ["example.com": "v=spf1 -exists:%{i}.bl.example.com ip4:192.0.2.0/24 -all"],
+              networks: [], notes: ["terms after -exists:%{i}.bl.example.com add no networks: whether it matches depends on the client"]),
+        .init(name: "a network before -exists stays", records: ["example.com": "v=spf1 ip4:198.51.100.0/24 -exists:%{i}.bl.example.com ip4:192.0.2.0/24"],
+              networks: ["198.51.100.0/24  # spf:example.com"],
+              notes: ["terms after -exists:%{i}.bl.example.com add no networks: whether it matches depends on the client"]),
+        .init(name: "+exists and +ptr add nothing", records: ["example.com": "v=spf1 +exists:%{i}.ok.example.com +ptr ip4:192.0.2.0/24 -all"],
+              networks: ["192.0.2.0/24  # spf:example.com"], notes: []),
+        .init(name: "~ptr", records: ["example.com": "v=spf1 ~ptr ip4:192.0.2.0/24"],
+              networks: [], notes: ["terms after ~ptr add no networks: whether it matches depends on the client"]),
+        .init(name: "?a with a macro", records: ["example.com": "v=spf1 ?a:%{l}.example.com ip4:192.0.2.0/24"],
+              networks: [], notes: ["terms after ?a:%{l}.example.com add no networks: whether it matches depends on the client"]),
+        .init(name: "-mx with a macro", records: ["example.com": "v=spf1 -mx:%{d2} ip4:192.0.2.0/24"],
+              networks: [], notes: ["terms after -mx:%{d2} add no networks: whether it matches depends on the client"]),
+        .init(name: "-include with a macro", records: ["example.com": "v=spf1 -include:%{ir}.example.net ip4:192.0.2.0/24"],
+              networks: [], notes: ["terms after -include:%{ir}.example.net add no networks: whether it matches depends on the client"]),
+        .init(name: "in an include, only its later terms", records: [
+            "example.com": "v=spf1 include:x.example ip4:192.0.2.0/24",
+            "x.example": "v=spf1 ip4:198.51.100.0/24 -exists:%{i}.bl.x.example ip4:203.0.113.0/24"],
+              networks: ["198.51.100.0/24  # spf:example.com via include:x.example", "192.0.2.0/24  # spf:example.com"],
+              notes: ["terms after -exists:%{i}.bl.x.example add no networks: whether it matches depends on the client (via include:x.example)"]),
+        .init(name: "a -include of a record whose match depends on the client", records: [
+            "example.com": "v=spf1 -include:x.example ip4:192.0.2.0/24",
+            "x.example": "v=spf1 ip4:198.51.100.0/24 exists:%{i}.ok.x.example"],
+              networks: [], notes: ["terms after -include:x.example add no networks: whether it matches depends on the client"]),
+        .init(name: "a -include of a record that redirects to a macro", records: [
+            "example.com": "v=spf1 ~include:x.example ip4:192.0.2.0/24",
+            "x.example": "v=spf1 ip4:198.51.100.0/24 redirect=%{d}.y.example"],
+              networks: [], notes: ["terms after ~include:x.example add no networks: whether it matches depends on the client"]),
+        .init(name: "a -include of a record whose match is known", records: [
+            "example.com": "v=spf1 -include:x.example ip4:198.51.100.0/23",
+            "x.example": "v=spf1 ip4:198.51.100.0/24 -all"],
+              networks: ["198.51.101.0/24  # spf:example.com"],
+              notes: []),
+    ]
+
+    @Test(arguments: unknownMatches)
+    func aTermWhoseMatchDependsOnTheClient(_ row: UnknownMatchCase) throws {
+        let dns = FakeDNS(row.records)
+        #expect(dns.expand("example.com") == row.networks)
+        #expect(try SPFExpansion.networks(authorizedBy: HostName("example.com")!, lookup: dns.lookup).notes == row.notes)
+    }
+
+    @Test func anMXForANameThatDoesNotExistIsAVoidLookup() {
+        let dns = FakeDNS(["example.com": "v=spf1 mx:gone.example ip4:192.0.2.0/24 -all",
+                           "three.example": "v=spf1 mx:gone.example a:gone.example mx:gone.example"])
+        #expect(dns.expand("example.com") == ["192.0.2.0/24  # spf:example.com"])
+        #expect(dns.expand("three.example") == ["more than 2 DNS lookups found nothing (via mx:gone.example)"])
     }
 
     @Test func aDomainIncludedTwiceOnDifferentPathsIsNoLoop() {
@@ -192,5 +249,50 @@ final class FakeDNS: @unchecked Sendable {
         let dns = FakeDNS(["example.com": "v=spf1 mx"])
         dns.mailExchangers["example.com"] = (1...11).map { "mx\($0).example.com" }
         #expect(dns.expand("example.com") == ["example.com has 11 mail exchangers, more than 10 (via mx)"])
+    }
+}
+
+@Suite struct SPFCompilationTests {
+    static let dns = FakeDNS(["a.example": "v=spf1 ip4:192.0.2.0/24", "b.example": "v=spf1 ip4:198.51.100.0/24"])
+
+    /// Passes over `first` with lookups, then over `second` with the first's expansions; the second's errors
+    /// and the networks it gave.
+    func recheck(_ first: String, _ second: String) -> (errors: [String], networks: [String]) {
+        var check = WhitelistCompilation(source: "w", lookup: Self.dns.lookup)
+        for (index, line) in first.split(separator: "\n").enumerated() { check.add(Array(line.utf8)[...], number: index + 1) }
+        #expect(check.errors == [])
+        var again = WhitelistCompilation(source: "w", expansions: check.expansions)
+        var networks: [String] = []
+        for (index, line) in second.split(separator: "\n").enumerated() {
+            again.add(Array(line.utf8)[...], number: index + 1) { network, value in
+                networks.append("\(network.key)  # \(String(decoding: value, as: UTF8.self))")
+            }
+        }
+        return (again.errors, networks)
+    }
+
+    @Test func theSecondPassTakesTheFirstsExpansions() {
+        #expect(recheck("192.0.2.7\nspf:a.example", "192.0.2.7\nspf:a.example") == ([], ["192.0.2.7/32  # 192.0.2.7", "192.0.2.0/24  # spf:a.example"]))
+    }
+
+    @Test(arguments: [
+        ("spf:a.example\nspf:b.example", "spf:b.example\nspf:a.example",
+         ["w:1: spf:b.example: the whitelist changed while it was compiled: try again (the line was spf:a.example)",
+          "w:2: spf:a.example: the whitelist changed while it was compiled: try again (the line was spf:b.example)"]),
+        ("192.0.2.7\nspf:a.example", "spf:a.example\n192.0.2.7",
+         ["w:1: spf:a.example: the whitelist changed while it was compiled: try again (the line was no spf: entry)"]),
+    ])
+    func aWhitelistChangedBetweenThePassesIsABadLine(_ first: String, _ second: String, _ errors: [String]) {
+        let result = recheck(first, second)
+        #expect(result.errors == errors)
+        #expect(!result.networks.contains { $0.hasSuffix("spf:a.example") || $0.hasSuffix("spf:b.example") })
+    }
+
+    @Test func verboseNamesTheTermsThatLeftNetworksOut() {
+        let dns = FakeDNS(["example.com": "v=spf1 -exists:%{i}.bl.example.com ip4:192.0.2.0/24"])
+        var compilation = WhitelistCompilation(source: "w", verbose: true, lookup: dns.lookup)
+        compilation.add(Array("spf:example.com".utf8)[...], number: 3)
+        #expect(compilation.findings == [
+            "w:3: spf:example.com: terms after -exists:%{i}.bl.example.com add no networks: whether it matches depends on the client"])
     }
 }
