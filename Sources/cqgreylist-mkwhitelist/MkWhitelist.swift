@@ -28,7 +28,7 @@ struct MkWhitelist: QmailCommand {
     @Flag(help: "Accept networks written with host bits set, masking them (default: an error).")
     var maskHostBits = false
 
-    @Flag(name: [.short, .long], help: "Report duplicate entries and entries covered by others.")
+    @Flag(name: [.short, .long], help: "Report duplicate entries, entries covered by others, and SPF terms after which no networks were added.")
     var verbose = false
 
     @Option(help: ArgumentHelp("Ask DNS server SERVER (IP or IP:PORT, several comma-separated) for SPF records (default: /etc/resolv.conf's).",

@@ -25,6 +25,7 @@ import Testing
         nospf                IN TXT "hello"
         via-broken           IN TXT "v=spf1 ip4:192.0.2.0/24 include:spf.broken.test -all"
         crowd                IN TXT "v=spf1 a -all"
+        listed               IN TXT "v=spf1 ip4:192.0.2.0/25 mx:gone.test -exists:%{i}.bl.test ip4:198.51.100.0/24 -all"
         """# + "\n" + (1...11).map { "h\($0) IN A 192.0.2.\($0)" }.joined(separator: "\n")
         // More addresses than c-ares' parsers fit in the buffer they are first given.
         + "\n" + (1...70).map { "crowd IN A 198.51.100.\($0)\ncrowd IN AAAA 2001:db8:70::\($0)" }.joined(separator: "\n")]
@@ -79,6 +80,15 @@ import Testing
         let dump = try run(Built.mkwhitelist, ["--cdb", cdbPath, "--dump"]).output.split(separator: "\n").map(String.init)
         let expected = Set((1...70).flatMap { ["198.51.100.\($0)/32  # spf:crowd.test via a", "2001:db8:70::\($0)/128  # spf:crowd.test via a"] })
         #expect(dump.count == 140 && Set(dump) == expected, "missing: \(expected.subtracting(dump).sorted())")
+    }
+
+    @Test func nothingAfterATermThatMayExcludeAtRunTime() throws {
+        let compiled = try mkwhitelist("spf:listed.test\n", ["-v"])
+        #expect(compiled.status == 0)
+        #expect(compiled.errors == "(stdin):1: spf:listed.test: terms after -exists:%{i}.bl.test add no networks: whether it matches depends on the client\n")
+        #expect(compiled.output == "cqgreylist-mkwhitelist: wrote \(cdbPath): 1 entries, 1 networks\n")
+        let dump = try run(Built.mkwhitelist, ["--cdb", cdbPath, "--dump"])
+        #expect(dump.output == "192.0.2.0/25  # spf:listed.test\n")
     }
 
     struct FailureCase: CustomTestStringConvertible, Sendable {
