@@ -184,7 +184,7 @@ struct InstallTests {
         try state.writeRecord("192/192.0.2.3", passed: true, age: 2 * 3600)
         try state.writeRecord("2001/2001:db8:1:2::", passed: true, age: 10 * 86_400)
         let output = try TemporaryDirectory()
-        let metrics = output.path + "/cqgreylist_clean.prom"
+        let metrics = output.path + "/cqgreylist_state.prom"
         let result = try run(Built.clean, ["--dir", state.path, "--stats", "--prometheus", metrics])
         #expect(result.status == 0, "\(result.errors)")
         let samples = try prometheusSamples(metrics)
@@ -200,14 +200,24 @@ struct InstallTests {
         #expect(samples[#"cqgreylist_state_busiest_prefix_records{prefix="192.0.2.0/24"}"#] == 3)
         #expect(samples[#"cqgreylist_state_busiest_prefix_records{prefix="2001:db8:1:2::/64"}"#] == 1)
         #expect(samples["cqgreylist_state_foreign_files"] == 0 && samples["cqgreylist_state_errors"] == 0)
+        #expect(samples["cqgreylist_state_scan_duration_seconds"] != nil)
         #expect(samples["cqgreylist_clean_removed_records"] == nil)   // --stats removes nothing
-        #expect(try FileManager.default.contentsOfDirectory(atPath: output.path) == ["cqgreylist_clean.prom"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output.path) == ["cqgreylist_state.prom"])
 
-        let cleaned = try run(Built.clean, ["--dir", state.path, "--prometheus", metrics])
+        let cleanedMetrics = output.path + "/cqgreylist_clean.prom"
+        let cleaned = try run(Built.clean, ["--dir", state.path, "--prometheus", cleanedMetrics])
         #expect(cleaned.status == 0)
-        let after = try prometheusSamples(metrics)
+        let after = try prometheusSamples(cleanedMetrics)
         #expect(after["cqgreylist_clean_removed_records"] == 1 && after["cqgreylist_clean_repaired_records"] == 0)
+        #expect(after[#"cqgreylist_clean_records{state="pending"}"#] == 2 && after["cqgreylist_clean_duration_seconds"] != nil)
         #expect(after["cqgreylist_state_never_came_back_records"] == nil)   // statistics only with --stats
+
+        // node_exporter's textfile collector reads both files as one and rejects a series found in both.
+        #expect(Set(samples.keys).isDisjoint(with: after.keys), "\(Set(samples.keys).intersection(after.keys))")
+        let both = output.path + "/both"
+        try (String(contentsOfFile: metrics, encoding: .utf8) + String(contentsOfFile: cleanedMetrics, encoding: .utf8))
+            .write(toFile: both, atomically: false, encoding: .utf8)
+        #expect(try prometheusSamples(both).count == samples.count + after.count)
     }
 
     @Test func aMetricsFileThatCannotBeWrittenIsASystemError() throws {
