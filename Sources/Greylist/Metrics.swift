@@ -95,7 +95,7 @@ extension SweepCounts {
             var cumulative = 0
             for (bucket, count) in zip(RecordStatistics.ageBuckets, counts) {
                 cumulative += count
-                let bound = bucket.below == .max ? "+Inf" : "\(bucket.below)"
+                let bound = bucket.atMost == .max ? "+Inf" : "\(bucket.atMost)"
                 out.sample("cqgreylist_state_record_age_seconds_bucket", [("state", state), ("le", bound)], formatted: "\(cumulative)")
             }
             out.sample("cqgreylist_state_record_age_seconds_sum", [("state", state)], total)
