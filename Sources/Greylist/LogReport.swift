@@ -3,17 +3,85 @@
 /// retried too early most often, store errors and warnings. Fed one line at a time; it keeps one small tally
 /// per client key and one count per distinct retry age (at most the retry window in seconds), never the lines.
 public struct LogReport: Sendable {
-    /// A client key's story in the period, in 16 bytes (a busy server's log has hundreds of thousands of clients).
+    /// A client key's story in the period, in 24 bytes (a busy server's log has hundreds of thousands of clients).
+    /// Timed lines are matched by time, so that logs of several hosts sharing records (Redis) may be read in any
+    /// order; a line without a time is matched by order (a pass after a greylisting passes the client).
     struct ClientTally: Sendable {
-        /// When it was last greylisted, in seconds since the epoch (0: never, or only on lines without a time).
-        var lastGreylisted: UInt32 = 0
+        /// The first and last times it was greylisted, in seconds since the epoch (0: not on a timed line).
+        var firstGreylisted: UInt32 = 0, lastGreylisted: UInt32 = 0
+        /// The last time it passed by a retry or as known, the first time by a retry (0: not on a timed line).
+        var lastPassed: UInt32 = 0, firstRetried: UInt32 = 0
         var earlyRetries: UInt32 = 0
-        /// Retries that passed it before it was greylisted in the period (it was greylisted before the period,
-        /// or, in a part of a log read in parallel, before the part).
-        var unmatchedRetries: UInt32 = 0
-        var greylisted = false
-        /// Whether it passed by a retry after being greylisted in the period.
-        var passed = false
+        var marks: Marks = []
+
+        /// What the lines without a time said, in order.
+        struct Marks: OptionSet, Sendable {
+            let rawValue: UInt8
+            /// Greylisted on a line without a time.
+            static let greylistedUntimed = Marks(rawValue: 1)
+            /// A pass followed a greylisting, one of the two on a line without a time.
+            static let passedInOrder = Marks(rawValue: 2)
+            /// A pass without a time came before any greylisting (in a part of a log read in parallel: the
+            /// greylisting may be in an earlier part).
+            static let untimedPassFirst = Marks(rawValue: 4)
+            /// A timed pass came before any greylisting without a time.
+            static let timedPassFirst = Marks(rawValue: 8)
+            /// A retry without a time came before any greylisting: it was greylisted before the period.
+            static let untimedRetryFirst = Marks(rawValue: 16)
+        }
+
+        var greylisted: Bool { firstGreylisted != 0 || marks.contains(.greylistedUntimed) }
+
+        /// Whether it passed after being greylisted in the period: by a retry or as known, timed at or after its
+        /// first greylisting, or following it in order where either line has no time.
+        var passed: Bool {
+            marks.contains(.passedInOrder) || (firstGreylisted != 0 && lastPassed >= firstGreylisted)
+        }
+
+        /// Whether a retry passed it before any greylisting in the period (it was greylisted before the period).
+        var retriedBeforeGreylisting: Bool {
+            marks.contains(.untimedRetryFirst)
+                || (firstRetried != 0 && !marks.contains(.greylistedUntimed) && (firstGreylisted == 0 || firstRetried < firstGreylisted))
+        }
+
+        /// Takes in a greylisting, at `time` if the line had one.
+        mutating func greylist(at time: UInt32?) {
+            guard let time else { marks.insert(.greylistedUntimed); return }
+            firstGreylisted = firstGreylisted == 0 ? time : min(firstGreylisted, time)
+            lastGreylisted = max(lastGreylisted, time)
+        }
+
+        /// Takes in a pass by a retry or as known, at `time` if the line had one.
+        mutating func pass(at time: UInt32?, retry: Bool) {
+            if let time {
+                lastPassed = max(lastPassed, time)
+                if retry { firstRetried = firstRetried == 0 ? time : min(firstRetried, time) }
+                if marks.contains(.greylistedUntimed) { marks.insert(.passedInOrder) } else { marks.insert(.timedPassFirst) }
+            } else if greylisted {
+                marks.insert(.passedInOrder)
+            } else {
+                marks.insert(retry ? [.untimedPassFirst, .untimedRetryFirst] : .untimedPassFirst)
+            }
+        }
+
+        /// Takes in the tally of the same key in the lines that followed.
+        mutating func append(_ next: ClientTally) {
+            if greylisted {
+                if next.marks.contains(.untimedPassFirst) { marks.insert(.passedInOrder) }
+            } else {
+                marks.formUnion(next.marks.intersection([.untimedPassFirst, .untimedRetryFirst]))
+            }
+            if marks.contains(.greylistedUntimed) {
+                if next.marks.contains(.timedPassFirst) { marks.insert(.passedInOrder) }
+            } else {
+                marks.formUnion(next.marks.intersection(.timedPassFirst))
+            }
+            marks.formUnion(next.marks.intersection([.greylistedUntimed, .passedInOrder]))
+            func earliest(_ a: UInt32, _ b: UInt32) -> UInt32 { a == 0 ? b : b == 0 ? a : min(a, b) }
+            (firstGreylisted, lastGreylisted) = (earliest(firstGreylisted, next.firstGreylisted), max(lastGreylisted, next.lastGreylisted))
+            (lastPassed, firstRetried) = (max(lastPassed, next.lastPassed), earliest(firstRetried, next.firstRetried))
+            earlyRetries += next.earlyRetries
+        }
     }
 
     /// The lines to count: those timed within `since...until` when either is given (untimed lines are then
@@ -90,6 +158,9 @@ public struct LogReport: Sendable {
     /// The longest line read: the wrapper's are far shorter (client values are cut to 100 bytes, a reason to 500).
     public static let maximumLineLength = 4096
 
+    /// A line's time as a tally keeps it: 0 is kept for none.
+    private static func tallyTime(_ time: Timestamp) -> UInt32 { UInt32(clamping: max(time, 1)) }
+
     /// Counts one connection's line.
     private mutating func add(_ connection: LoggedConnection, time: Timestamp?, in line: Span<UInt8>) {
         connections[connection.action.rawValue * Self.reasonCount + connection.reason.rawValue] += 1
@@ -98,20 +169,17 @@ public struct LogReport: Sendable {
         case .new, .early, .expired:
             // One lookup: the tally is changed in place.
             func greylist(_ tally: inout ClientTally) {
-                tally.greylisted = true
-                if let time { tally.lastGreylisted = UInt32(clamping: time) }
+                tally.greylist(at: time.map(Self.tallyTime))
                 if connection.reason == .early { tally.earlyRetries += 1 }
             }
             greylist(&clients[ClientKey(line, keyRange), default: ClientTally()])
-        case .retried:
-            if let age = connection.age { retryAges[age, default: 0] += 1 }
-            func retry(_ tally: inout ClientTally) {
-                if tally.greylisted { tally.passed = true } else { tally.unmatchedRetries += 1 }
-            }
-            retry(&clients[ClientKey(line, keyRange), default: ClientTally()])
+        case .retried, .known:
+            if connection.reason == .retried, let age = connection.age { retryAges[age, default: 0] += 1 }
+            func pass(_ tally: inout ClientTally) { tally.pass(at: time.map(Self.tallyTime), retry: connection.reason == .retried) }
+            pass(&clients[ClientKey(line, keyRange), default: ClientTally()])
         case .error:
             storeErrors.add(Self.errorKind(LogLine.text(in: line, connection.detail)))
-        case .relayclient, .whitelisted, .whitelist, .known:
+        case .relayclient, .whitelisted, .whitelist:
             break
         }
     }
@@ -130,20 +198,13 @@ public struct LogReport: Sendable {
         storeErrors.add(later.storeErrors)
         warnings.add(later.warnings)
         for (key, next) in later.clients {
-            func append(_ tally: inout ClientTally) {
-                // A retry the later part could not match passes a client this part greylisted.
-                if tally.greylisted { tally.passed = tally.passed || next.unmatchedRetries > 0 } else { tally.unmatchedRetries += next.unmatchedRetries }
-                tally.passed = tally.passed || next.passed
-                tally.greylisted = tally.greylisted || next.greylisted
-                tally.lastGreylisted = max(tally.lastGreylisted, next.lastGreylisted)
-                tally.earlyRetries += next.earlyRetries
-            }
+            func append(_ tally: inout ClientTally) { tally.append(next) }
             append(&clients[key, default: ClientTally()])
         }
     }
 
-    /// Retried connections that passed a client not greylisted in the period (greylisted before it began).
-    public var retriedWithoutGreylisting: Int { clients.values.reduce(0) { $0 + Int($1.unmatchedRetries) } }
+    /// Client keys a retry passed before any greylisting in the period (they were greylisted before it began).
+    public var retriedWithoutGreylisting: Int { clients.values.reduce(0) { $0 + ($1.retriedBeforeGreylisting ? 1 : 0) } }
 
     /// Connections counted with `action` and `reason`.
     public func count(_ action: LoggedAction, _ reason: LoggedReason) -> Int {

@@ -60,16 +60,20 @@ extension LogReport {
 }
 
 extension SweepCounts {
-    /// The cleaner's run as metrics: records by state, foreign files, errors, what it removed and repaired (in a
-    /// run that changes the directory), how long it took; with `statistics`, their ages and the busiest prefixes.
+    /// The cleaner's run as metrics. With `statistics` (`--stats`): `cqgreylist_state_*` only, the directory's
+    /// records, their ages and the busiest prefixes; without: `cqgreylist_clean_*` only, what the run found,
+    /// removed and repaired (in a run that changes the directory). The two runs are meant to write two files side
+    /// by side for node_exporter's textfile collector, which rejects a series found in two files: no series is
+    /// written by both.
     public func metrics(changing: Bool, milliseconds: Int64, statistics: RecordStatistics?) -> PrometheusText {
         var out = PrometheusText()
-        out.family("cqgreylist_state_records", .gauge, help: "Records in the state directory, by state.")
-        out.sample("cqgreylist_state_records", [("state", "pending")], Int64(pending))
-        out.sample("cqgreylist_state_records", [("state", "passed")], Int64(passed))
+        let prefix = statistics == nil ? "cqgreylist_clean" : "cqgreylist_state"
+        out.family(prefix + "_records", .gauge, help: "Records in the state directory, by state.")
+        out.sample(prefix + "_records", [("state", "pending")], Int64(pending))
+        out.sample(prefix + "_records", [("state", "passed")], Int64(passed))
         var gauges: [(String, String, Int)] = [
-            ("cqgreylist_state_foreign_files", "Entries of the state directory that are not records (left alone).", skipped),
-            ("cqgreylist_state_errors", "Entries of the state directory that could not be read, removed or repaired.", errors),
+            (prefix + "_foreign_files", "Entries of the state directory that are not records (left alone).", skipped),
+            (prefix + "_errors", "Entries of the state directory that could not be read, removed or repaired.", errors),
         ]
         if changing {
             gauges.append(("cqgreylist_clean_removed_records", "Expired records the cleaner removed.", removed))
@@ -79,8 +83,9 @@ extension SweepCounts {
             out.family(name, .gauge, help: help)
             out.sample(name, [], Int64(value))
         }
-        out.family("cqgreylist_clean_duration_seconds", .gauge, help: "How long the scan of the state directory took.")
-        out.sample("cqgreylist_clean_duration_seconds", milliseconds: milliseconds)
+        let duration = statistics == nil ? "cqgreylist_clean_duration_seconds" : "cqgreylist_state_scan_duration_seconds"
+        out.family(duration, .gauge, help: "How long the scan of the state directory took.")
+        out.sample(duration, milliseconds: milliseconds)
         guard let statistics else { return out }
 
         out.family("cqgreylist_state_record_age_seconds", .histogram,
@@ -90,7 +95,7 @@ extension SweepCounts {
             var cumulative = 0
             for (bucket, count) in zip(RecordStatistics.ageBuckets, counts) {
                 cumulative += count
-                let bound = bucket.below == .max ? "+Inf" : "\(bucket.below)"
+                let bound = bucket.atMost == .max ? "+Inf" : "\(bucket.atMost)"
                 out.sample("cqgreylist_state_record_age_seconds_bucket", [("state", state), ("le", bound)], formatted: "\(cumulative)")
             }
             out.sample("cqgreylist_state_record_age_seconds_sum", [("state", state)], total)

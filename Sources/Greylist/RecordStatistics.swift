@@ -2,9 +2,9 @@
 /// never came back, and the busiest /24 and /64 prefixes. Fed the cleaner's events, directory by directory,
 /// so its memory stays bounded whatever the number of records. The totals are `SweepCounts`'s.
 public struct RecordStatistics: Sendable {
-    /// The age buckets of the distributions, as upper bounds.
-    public static let ageBuckets: [(label: String, below: Seconds)] = [
-        ("<1h", 3600), ("1h-1d", 86_400), ("1d-7d", 7 * 86_400), ("7d-30d", 30 * 86_400), (">=30d", .max),
+    /// The age buckets of the distributions, as upper bounds (inclusive, as Prometheus' `le`).
+    public static let ageBuckets: [(label: String, atMost: Seconds)] = [
+        ("<=1h", 3600), ("1h-1d", 86_400), ("1d-7d", 7 * 86_400), ("7d-30d", 30 * 86_400), (">30d", .max),
     ]
     /// Prefixes counted per directory at most; past that a directory's counts are approximate.
     public static let prefixLimit = 65_536
@@ -85,7 +85,7 @@ public struct RecordStatistics: Sendable {
     }
 
     private static func bucket(_ age: Seconds) -> Int {
-        ageBuckets.firstIndex { age < $0.below } ?? ageBuckets.count - 1
+        ageBuckets.firstIndex { age <= $0.atMost } ?? ageBuckets.count - 1
     }
 
     private static func insert(_ entry: (ClientAddress, Int), into list: inout [(ClientAddress, Int)]) {

@@ -16,9 +16,11 @@ struct Report: QmailCommand {
             is read as multilog's: its rotated @*.s and @*.u files in order, then current), or from standard input. \
             Lines of other programs (tcpserver's) are skipped; lines of cqgreylist that cannot be read are named \
             on stderr and skipped. Prints connections by action and reason; the distinct clients greylisted, how \
-            many came back and passed, and how many never did; the delay the passed ones paid (the age of their \
+            many came back and passed (a retried or known line timed at or after the greylisting, or following it when \
+            untimed: give untimed files oldest first), and how many never did; the delay the passed ones paid (the age of their \
             retried record): median, 90th and 99th percentile, maximum and a histogram; the clients that retried \
-            too early most often; store errors and warnings. Exit status: 0 done, 100 usage error, 111 if a file \
+            too early most often; store errors and warnings. Memory grows with the distinct client keys, about 170 bytes \
+            each, up to twice that when a large file is read in parallel parts (standard input is one pass). Exit status: 0 done, 100 usage error, 111 if a file \
             could not be read or the metrics could not be written.
             """)
 

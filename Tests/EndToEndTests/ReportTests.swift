@@ -127,6 +127,21 @@ func prometheusSamples(_ path: String) throws -> [String: Double] {
         #expect(unstamped.output.hasPrefix("period: (no timestamps)\n"))
     }
 
+    /// Two MX hosts sharing records: one host's log has the greylistings, the other's the passes. The clients
+    /// that came back are counted whichever log is named first (the lines' times decide, not their order).
+    @Test func twoHostsLogsInEitherOrder() throws {
+        let lines = String(decoding: try wholeLog(), as: UTF8.self).split(separator: "\n")
+        let isPass = { (line: Substring) in line.contains(" reason=retried") || line.contains(" reason=known") }
+        let (mxA, mxB) = (scratch.path + "/mxA.log", scratch.path + "/mxB.log")
+        try (lines.filter { !isPass($0) }.joined(separator: "\n") + "\n").write(toFile: mxA, atomically: false, encoding: .utf8)
+        try (lines.filter(isPass).joined(separator: "\n") + "\n").write(toFile: mxB, atomically: false, encoding: .utf8)
+        for files in [[mxA, mxB], [mxB, mxA]] {
+            let result = try report(files)
+            #expect(result.status == 0, "\(result.errors)")
+            expectTheRun(result.output)
+        }
+    }
+
     @Test func thePeriodComesFromMultilogsLabels() throws {
         // tai64nlocal's reading of the first wrapper line's label, in UTC, to the second.
         let first = try shell(#"cat "$D"/@* "$D"/current | grep ' cqgreylist: ' | head -1 | tai64nlocal"#,

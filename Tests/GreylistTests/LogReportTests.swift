@@ -162,8 +162,9 @@ extension LogReport {
         #expect((report.firstTime, report.lastTime) == (t, t + 100_009))   // the unreadable line's time is not taken
     }
 
-    /// A log read in two parts and appended gives the report of reading it in one go, wherever it is cut.
-    @Test func partsAppendedReportWhatTheWholeDoes() {
+    /// A log read in two parts and appended gives the report of reading it in one go, wherever it is cut, with
+    /// multilog's timestamps or without.
+    @Test(arguments: [true, false]) func partsAppendedReportWhatTheWholeDoes(timed: Bool) {
         let t = Self.base
         let lines: [String] = [
             connection("10.0.0.1", "greylist", "new"), connection("10.0.0.2", "pass", "retried", age: 700),
@@ -174,7 +175,7 @@ extension LogReport {
             connection("10.0.0.2", "pass", "retried", age: 330), connection("10.0.0.9", "pass", "error mkdir /q/10: Permission denied"),
             "tcpserver: end 1 status 0", "cqgreylist: pid=1 junk",
         ].enumerated().map { (t + Timestamp($0.offset) * 100, $0.element) }.map { time, line in
-            "@" + hex(UInt64(time) + (1 << 62) + 10, 16) + "00000000 " + line
+            timed ? "@" + hex(UInt64(time) + (1 << 62) + 10, 16) + "00000000 " + line : line
         }
         let whole = report(lines.map { (nil, $0) })
         for cut in 0...lines.count {
@@ -183,6 +184,48 @@ extension LogReport {
             #expect(first.text() == whole.text(), "cut at \(cut)")
             #expect(first.retriedWithoutGreylisting == 1 && first.clientsPassed == 2, "cut at \(cut)")
         }
+    }
+
+    /// Two MX hosts sharing records (Redis): one logs the greylisting, the other the retry that passed. The
+    /// report counts the client as passed whichever log is read first, by the lines' times.
+    @Test func aRetryLoggedByAnotherHostPassesTheClientInEitherOrder() {
+        let t = Self.base
+        let mxA: [(Timestamp?, String)] = [(t, connection("10.0.0.1", "greylist", "new")),
+                                           (t + 10, connection("10.0.0.2", "greylist", "new"))]
+        let mxB: [(Timestamp?, String)] = [(t + 400, connection("10.0.0.1", "pass", "retried", age: 400))]
+        for lines in [mxA + mxB, mxB + mxA] {
+            let report = report(lines)
+            #expect((report.clientsGreylisted, report.clientsPassed, report.retriedWithoutGreylisting) == (2, 1, 0))
+        }
+    }
+
+    /// A client greylisted, then passed as known (its retry went to the other host, or it came back later) passed.
+    @Test func aLaterKnownPassCountsAsPassed() {
+        let t = Self.base
+        let report = report([(t, connection("10.0.0.1", "greylist", "new")), (t + 3600, connection("10.0.0.1", "pass", "known")),
+                             (t + 10, connection("10.0.0.2", "pass", "known"))])
+        #expect((report.clientsGreylisted, report.clientsPassed) == (1, 1))
+    }
+
+    /// A pass timed before the client's greylisting (it was greylisted before the period, passed, then its record
+    /// expired) does not pass it, whichever order the lines come in; it counts as greylisted before the period.
+    @Test func aPassTimedBeforeTheGreylistingDoesNotCount() {
+        let t = Self.base
+        let retry = (Timestamp?(t), connection("10.0.0.1", "pass", "retried", age: 500))
+        let again = (Timestamp?(t + 90_000), connection("10.0.0.1", "greylist", "expired", age: 90_000))
+        for lines in [[retry, again], [again, retry]] {
+            let report = report(lines)
+            #expect((report.clientsGreylisted, report.clientsPassed, report.retriedWithoutGreylisting) == (1, 0, 1))
+        }
+    }
+
+    /// Lines without a time keep the order rule: a pass after the greylisting passes the client, one before does not.
+    @Test func untimedLinesKeepTheOrderRule() {
+        let greylist = (Timestamp?.none, connection("10.0.0.1", "greylist", "new"))
+        let retry = (Timestamp?.none, connection("10.0.0.1", "pass", "retried", age: 500))
+        let after = report([greylist, retry]), before = report([retry, greylist])
+        #expect((after.clientsGreylisted, after.clientsPassed, after.retriedWithoutGreylisting) == (1, 1, 0))
+        #expect((before.clientsGreylisted, before.clientsPassed, before.retriedWithoutGreylisting) == (1, 0, 1))
     }
 
     /// Keys of every length the wrapper writes are told apart and printed back whole (24 bytes are kept inline).
