@@ -6,6 +6,7 @@ import Greylist
 
 /// Why talking to a Redis server failed, in a few words: `connect: Connection refused`, `no reply within 200ms`.
 public struct RedisConnectionError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The problem, e.g. `connect: Connection refused`.
     public let description: String
     init(_ description: String) { self.description = description }
 }

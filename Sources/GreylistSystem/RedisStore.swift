@@ -2,6 +2,7 @@ import Greylist
 
 /// A Redis fault, naming the server: `redis 127.0.0.1:6379: connect: Connection refused`.
 public struct RedisStoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The problem, naming the server.
     public let description: String
     init(_ description: String) { self.description = description }
 }
@@ -18,6 +19,7 @@ public final class RedisStore: RecordStore {
     public let budget: Milliseconds
     /// The password file, if any.
     public let passwordFile: String?
+    /// Servers that did not answer before the one used, for a `warning:` line.
     public private(set) var warnings: [String] = []
 
     private var connection: (RedisConnection, server: RedisServer)?
