@@ -102,7 +102,9 @@ public struct LogReport: Sendable {
     private var connections = [Int](repeating: 0, count: LoggedAction.allCases.count * LoggedReason.allCases.count)
     /// `fatal:` lines (the next program could not be run).
     public private(set) var fatalLines = 0
-    private var clients: [ClientKey: ClientTally] = [:]
+    /// Tallies by key: keys up to 24 bytes (nearly all) in a table of small entries, longer ones apart.
+    private var clients = ClientTable()
+    private var longClients: [[UInt8]: ClientTally] = [:]
     private var retryAges: [Seconds: Int] = [:]
     private var storeErrors = TextCounts(), warnings = TextCounts()
 
@@ -112,7 +114,7 @@ public struct LogReport: Sendable {
     }
 
     /// Makes room for `count` clients at once rather than growing step by step (each step rehashes them all).
-    public mutating func reserveClients(_ count: Int) { clients.reserveCapacity(count) }
+    public mutating func reserveClients(_ count: Int) { clients.reserve(count) }
 
     /// Takes in one line (without its newline); returns why it could not be read, if it could not. A line
     /// longer than `maximumLineLength` is unreadable if it is the wrapper's, skipped as another program's if not.
@@ -172,15 +174,26 @@ public struct LogReport: Sendable {
                 tally.greylist(at: time.map(Self.tallyTime))
                 if connection.reason == .early { tally.earlyRetries += 1 }
             }
-            greylist(&clients[ClientKey(line, keyRange), default: ClientTally()])
+            updateTally(of: keyRange, in: line, greylist)
         case .retried, .known:
             if connection.reason == .retried, let age = connection.age { retryAges[age, default: 0] += 1 }
             func pass(_ tally: inout ClientTally) { tally.pass(at: time.map(Self.tallyTime), retry: connection.reason == .retried) }
-            pass(&clients[ClientKey(line, keyRange), default: ClientTally()])
+            updateTally(of: keyRange, in: line, pass)
         case .error:
             storeErrors.add(Self.errorKind(LogLine.text(in: line, connection.detail)))
         case .relayclient, .whitelisted, .whitelist:
             break
+        }
+    }
+
+    /// Changes the tally of the key at `range` of `line` in place (one lookup), starting an empty one if needed.
+    private mutating func updateTally(of range: Range<Int>, in line: Span<UInt8>, _ change: (inout ClientTally) -> Void) {
+        if let key = ClientKey(line, range) {
+            clients.update(key, change)
+        } else {
+            var bytes: [UInt8] = []
+            for index in range { bytes.append(line[index]) }
+            change(&longClients[bytes, default: ClientTally()])
         }
     }
 
@@ -197,14 +210,22 @@ public struct LogReport: Sendable {
         for (age, count) in later.retryAges { retryAges[age, default: 0] += count }
         storeErrors.add(later.storeErrors)
         warnings.add(later.warnings)
-        for (key, next) in later.clients {
+        for (key, next) in later.clients.entries {
+            clients.update(key) { $0.append(next) }
+        }
+        for (key, next) in later.longClients {
             func append(_ tally: inout ClientTally) { tally.append(next) }
-            append(&clients[key, default: ClientTally()])
+            append(&longClients[key, default: ClientTally()])
         }
     }
 
     /// Client keys a retry passed before any greylisting in the period (they were greylisted before it began).
-    public var retriedWithoutGreylisting: Int { clients.values.reduce(0) { $0 + ($1.retriedBeforeGreylisting ? 1 : 0) } }
+    public var retriedWithoutGreylisting: Int { countClients { $0.retriedBeforeGreylisting } }
+
+    /// How many client keys' tallies satisfy `test`.
+    private func countClients(_ test: (ClientTally) -> Bool) -> Int {
+        clients.entries.reduce(0) { $0 + (test($1.tally) ? 1 : 0) } + longClients.values.reduce(0) { $0 + (test($1) ? 1 : 0) }
+    }
 
     /// Connections counted with `action` and `reason`.
     public func count(_ action: LoggedAction, _ reason: LoggedReason) -> Int {
@@ -215,16 +236,16 @@ public struct LogReport: Sendable {
     public var connectionCount: Int { connections.reduce(0, +) }
 
     /// Distinct client keys greylisted (or, in log-only mode, that would have been) in the period.
-    public var clientsGreylisted: Int { clients.values.reduce(0) { $0 + ($1.greylisted ? 1 : 0) } }
+    public var clientsGreylisted: Int { countClients { $0.greylisted } }
 
     /// Of those, the ones that came back after the delay and passed.
-    public var clientsPassed: Int { clients.values.reduce(0) { $0 + ($1.greylisted && $1.passed ? 1 : 0) } }
+    public var clientsPassed: Int { countClients { $0.greylisted && $0.passed } }
 
     /// Of those that never passed, the ones greylisted within the retry window before the last line: they
     /// may still come back.
     public var clientsStillInWindow: Int {
         guard let lastTime else { return 0 }
-        return clients.values.reduce(0) { $0 + ($1.greylisted && !$1.passed && Timestamp($1.lastGreylisted) > lastTime - window ? 1 : 0) }
+        return countClients { $0.greylisted && !$0.passed && Timestamp($0.lastGreylisted) > lastTime - window }
     }
 
     /// Store errors (`reason=error` on a line with a key), by operation and problem, most frequent first.
@@ -282,8 +303,11 @@ public struct LogReport: Sendable {
     /// The `count` client keys with the most early retries (at least two), most first.
     public func mostEarlyRetries(_ count: Int) -> [(key: String, retries: Int)] {
         var top: [(key: String, retries: Int)] = []
-        for (key, tally) in clients where tally.earlyRetries >= 2 {
-            let entry = (key: key.text, retries: Int(tally.earlyRetries))
+        let short = clients.entries.filter { $0.tally.earlyRetries >= 2 }.map { (key: $0.key.text, retries: $0.tally.earlyRetries) }
+        let long = longClients.filter { $0.value.earlyRetries >= 2 }
+            .map { (key: String(decoding: $0.key, as: UTF8.self), retries: $0.value.earlyRetries) }
+        for (key, retries) in short + long {
+            let entry = (key: key, retries: Int(retries))
             guard top.count < count || Self.ranksBefore(entry, top[top.count - 1]) else { continue }
             top.insert(entry, at: top.firstIndex { Self.ranksBefore(entry, $0) } ?? top.count)
             if top.count > count { top.removeLast() }
@@ -312,21 +336,22 @@ public struct LogReport: Sendable {
     }
 }
 
-/// A record key as the log spells it, kept as bytes: a report makes one per greylisting and retry line, and a
-/// String would cost more than parsing the line (validated and copied: about 400 ns, measured). Keys up to
-/// 24 bytes (every IPv4 key, IPv6 /64 prefixes) are held inline; longer ones as text.
+/// A record key of up to 24 bytes (every IPv4 key, IPv6 /64 prefixes) as the log spells it, held in three
+/// words: a report makes one per greylisting and pass line, and a String would cost more than parsing the line
+/// (validated and copied: about 400 ns, measured). Longer keys (rare) are kept apart as bytes.
 struct ClientKey: Hashable, Sendable {
     /// The bytes, zero-padded (a key is printable ASCII: no zero byte in it, so no length is needed).
     private var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
-    private var long: [UInt8]?
 
-    init(_ line: Span<UInt8>, _ range: Range<Int>) {
-        guard range.count <= 24 else {
-            var bytes: [UInt8] = []
-            for index in range { bytes.append(line[index]) }
-            long = bytes
-            return
-        }
+    /// The free slot's mark in a `ClientTable`: no key.
+    init() {}
+
+    /// Whether this is the free slot's mark.
+    var isFree: Bool { words.0 == 0 }
+
+    /// The key at `range` of `line`; nil if it is longer than 24 bytes.
+    init?(_ line: Span<UInt8>, _ range: Range<Int>) {
+        guard range.count <= 24 else { return nil }
         var word: UInt64 = 0, filled = 0
         for index in range {
             word |= UInt64(line[index]) << (8 * UInt64(filled % 8))
@@ -344,7 +369,6 @@ struct ClientKey: Hashable, Sendable {
 
     /// The key as text.
     var text: String {
-        if let long { return String(decoding: long, as: UTF8.self) }
         var text = ""
         for index in 0..<24 {
             let word = index < 8 ? words.0 : index < 16 ? words.1 : words.2
@@ -355,15 +379,57 @@ struct ClientKey: Hashable, Sendable {
         return text
     }
 
-    static func == (a: ClientKey, b: ClientKey) -> Bool {
-        a.words == b.words && a.long == b.long
-    }
+    static func == (a: ClientKey, b: ClientKey) -> Bool { a.words == b.words }
 
     func hash(into hasher: inout Hasher) {
         hasher.combine(words.0)
         hasher.combine(words.1)
         hasher.combine(words.2)
-        if let long { hasher.combine(long) }
+    }
+}
+
+/// Client tallies by key in one array of key and tally side by side (open addressing, linear probing): a
+/// lookup in a table bigger than the processor's caches then misses once, not once for the key and once for the
+/// tally as in a Dictionary. Hashed with `Hasher` (seeded per process, so crafted keys cannot flood it).
+struct ClientTable: Sendable {
+    /// Keys and tallies; an all-zero key marks a free slot (a key is never empty).
+    private var slots = [(key: ClientKey, tally: LogReport.ClientTally)](repeating: (ClientKey(), LogReport.ClientTally()), count: 16)
+    private var count = 0
+
+    /// Makes room for `count` keys at once.
+    mutating func reserve(_ count: Int) {
+        var size = slots.count
+        while size * 3 < count * 4 { size *= 2 }
+        if size > slots.count { resize(to: size) }
+    }
+
+    /// Changes the tally of `key` in place, starting an empty one if it has none.
+    mutating func update(_ key: ClientKey, _ change: (inout LogReport.ClientTally) -> Void) {
+        let mask = slots.count - 1
+        var index = key.hashValue & mask
+        while true {
+            if slots[index].key == key { return change(&slots[index].tally) }
+            if slots[index].key.isFree { break }
+            index = (index + 1) & mask
+        }
+        slots[index].key = key
+        change(&slots[index].tally)
+        count += 1
+        if count * 4 > slots.count * 3 { resize(to: slots.count * 2) }
+    }
+
+    /// The keys and their tallies, in no particular order.
+    var entries: LazyFilterSequence<[(key: ClientKey, tally: LogReport.ClientTally)]> { slots.lazy.filter { !$0.key.isFree } }
+
+    private mutating func resize(to size: Int) {
+        let old = slots
+        slots = Array(repeating: (ClientKey(), LogReport.ClientTally()), count: size)
+        let mask = size - 1
+        for slot in old where !slot.key.isFree {
+            var index = slot.key.hashValue & mask
+            while !slots[index].key.isFree { index = (index + 1) & mask }
+            slots[index] = slot
+        }
     }
 }
 
