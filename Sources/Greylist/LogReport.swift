@@ -200,6 +200,10 @@ public struct LogReport: Sendable {
     /// Takes in the report of the lines that followed this one's (another part of the same log, read in
     /// parallel): the result is the report of all the lines, as if read in one go.
     public mutating func append(_ later: LogReport) {
+        if lines == 0 && (since, until, window) == (later.since, later.until, later.window) {
+            self = later   // nothing read yet: the same result without copying every client's tally
+            return
+        }
         (lines, wrapperLines, otherLines) = (lines + later.lines, wrapperLines + later.wrapperLines, otherLines + later.otherLines)
         (unreadableLines, outsidePeriod, untimed) = (unreadableLines + later.unreadableLines, outsidePeriod + later.outsidePeriod,
                                                      untimed + later.untimed)
@@ -352,19 +356,16 @@ struct ClientKey: Hashable, Sendable {
     /// The key at `range` of `line`; nil if it is longer than 24 bytes.
     init?(_ line: Span<UInt8>, _ range: Range<Int>) {
         guard range.count <= 24 else { return nil }
-        var word: UInt64 = 0, filled = 0
-        for index in range {
-            word |= UInt64(line[index]) << (8 * UInt64(filled % 8))
-            filled += 1
-            if filled % 8 == 0 || index == range.upperBound - 1 {
-                switch (filled - 1) / 8 {
-                case 0: words.0 = word
-                case 1: words.1 = word
-                default: words.2 = word
-                }
-                word = 0
+        /// The up to 8 bytes from `start` on, the first in the lowest bits.
+        func word(from start: Int) -> UInt64 {
+            var word: UInt64 = 0, index = min(start + 8, range.upperBound)
+            while index > start {
+                index -= 1
+                word = word << 8 | UInt64(line[index])
             }
+            return word
         }
+        words = (word(from: range.lowerBound), word(from: range.lowerBound + 8), word(from: range.lowerBound + 16))
     }
 
     /// The key as text.
@@ -399,7 +400,7 @@ struct ClientTable: Sendable {
     /// Makes room for `count` keys at once.
     mutating func reserve(_ count: Int) {
         var size = slots.count
-        while size * 3 < count * 4 { size *= 2 }
+        while size * 7 < count * 8 { size *= 2 }
         if size > slots.count { resize(to: size) }
     }
 
@@ -415,7 +416,7 @@ struct ClientTable: Sendable {
         slots[index].key = key
         change(&slots[index].tally)
         count += 1
-        if count * 4 > slots.count * 3 { resize(to: slots.count * 2) }
+        if count * 8 > slots.count * 7 { resize(to: slots.count * 2) }
     }
 
     /// The keys and their tallies, in no particular order.
