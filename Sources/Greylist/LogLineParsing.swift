@@ -31,8 +31,15 @@ extension LogLine {
         if skip(Word.warning, in: line, at: &index) { return (time, .warning(text: index..<line.count)) }
         if skip(Word.fatal, in: line, at: &index) { return (time, .fatal(text: index..<line.count)) }
         guard skip(Word.ip, in: line, at: &index), !word(in: line, at: &index).isEmpty else { throw UnreadableLogLine("no ip= field") }
-        let key = skip(Word.key, in: line, at: &index) ? word(in: line, at: &index) : nil
-        if let key, key.isEmpty || key.contains(where: { !(0x21...0x7e).contains(line[$0]) }) { throw UnreadableLogLine("bad key= field") }
+        var key: Range<Int>?
+        if skip(Word.key, in: line, at: &index) {
+            // One pass: printable bytes up to a space or the end.
+            let start = index
+            while index < line.count && (0x21...0x7e).contains(line[index]) { index += 1 }
+            guard index > start, index == line.count || line[index] == UInt8(ascii: " ") else { throw UnreadableLogLine("bad key= field") }
+            key = start..<index
+            if index < line.count { index += 1 }
+        }
         guard skip(Word.action, in: line, at: &index), let action = LoggedAction(line, word(in: line, at: &index)) else {
             throw UnreadableLogLine("no action=pass, greylist or logonly")
         }
