@@ -214,9 +214,7 @@ public struct LogReport: Sendable {
         for (age, count) in later.retryAges { retryAges[age, default: 0] += count }
         storeErrors.add(later.storeErrors)
         warnings.add(later.warnings)
-        for (key, next) in later.clients.entries {
-            clients.update(key) { $0.append(next) }
-        }
+        clients.merge(later.clients) { $0.append($1) }
         for (key, next) in later.longClients {
             func append(_ tally: inout ClientTally) { tally.append(next) }
             append(&longClients[key, default: ClientTally()])
@@ -417,6 +415,14 @@ struct ClientTable: Sendable {
         change(&slots[index].tally)
         count += 1
         if count * 8 > slots.count * 7 { resize(to: slots.count * 2) }
+    }
+
+    /// Takes in `other`'s tallies, each combined with this table's of the same key (`combine(&mine, theirs)`).
+    /// The table is first made at least as large as `other`'s: keys taken in `other`'s order (its hash order)
+    /// into a smaller table would fill it in long runs.
+    mutating func merge(_ other: ClientTable, _ combine: (inout LogReport.ClientTally, LogReport.ClientTally) -> Void) {
+        if slots.count < other.slots.count { resize(to: other.slots.count) }
+        for (key, tally) in other.entries { update(key) { combine(&$0, tally) } }
     }
 
     /// The keys and their tallies, in no particular order.
