@@ -37,7 +37,7 @@ public struct RedisConnectionError: Error, Equatable, Sendable, CustomStringConv
         var started = Self.startConnect(fd, to: server)
         // A Unix socket whose backlog is full refuses at once (EAGAIN) instead of queueing: try again shortly.
         while started != 0 && cqgreylist_errno() == EAGAIN, case .socket = server, monotonicMilliseconds() < deadline {
-            unsafe poll(nil, 0, 2)
+            poll(nil, 0, 2)
             started = Self.startConnect(fd, to: server)
         }
         if started != 0 {
@@ -152,6 +152,13 @@ public struct RedisConnectionError: Error, Equatable, Sendable, CustomStringConv
         unsafe redisFreeCommand(formatted)
     }
 
+    /// Calls `connect(2)` with `address`, one of the `sockaddr_*` structures, as a `sockaddr`.
+    private static func connect<Address>(_ fd: CInt, to address: inout Address) -> CInt {
+        unsafe withUnsafePointer(to: &address) {
+            unsafe CSystem.connect(fd, UnsafeRawPointer($0).assumingMemoryBound(to: sockaddr.self), socklen_t(MemoryLayout<Address>.size))
+        }
+    }
+
     /// Starts connecting `fd` to `server`: 0 when connected, -1 with errno set otherwise (EINPROGRESS: under way).
     private static func startConnect(_ fd: CInt, to server: RedisServer) -> CInt {
         switch server {
@@ -159,17 +166,13 @@ public struct RedisConnectionError: Error, Equatable, Sendable, CustomStringConv
             var address = sockaddr_un()
             address.sun_family = sa_family_t(AF_UNIX)
             unsafe withUnsafeMutableBytes(of: &address.sun_path) { unsafe $0.copyBytes(from: path.utf8.prefix($0.count - 1)) }
-            return unsafe withUnsafePointer(to: &address) {
-                unsafe connect(fd, UnsafeRawPointer($0).assumingMemoryBound(to: sockaddr.self), socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
+            return connect(fd, to: &address)
         case .tcp(.v4(let value), let port):
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = port.bigEndian
             address.sin_addr.s_addr = value.bigEndian
-            return unsafe withUnsafePointer(to: &address) {
-                unsafe connect(fd, UnsafeRawPointer($0).assumingMemoryBound(to: sockaddr.self), socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
+            return connect(fd, to: &address)
         case .tcp(.v6(let value), let port):
             var address = sockaddr_in6()
             address.sin6_family = sa_family_t(AF_INET6)
@@ -177,9 +180,7 @@ public struct RedisConnectionError: Error, Equatable, Sendable, CustomStringConv
             unsafe withUnsafeMutableBytes(of: &address.sin6_addr) { bytes in
                 for index in 0..<16 { unsafe bytes[index] = UInt8(truncatingIfNeeded: value >> UInt128(120 - 8 * index)) }
             }
-            return unsafe withUnsafePointer(to: &address) {
-                unsafe connect(fd, UnsafeRawPointer($0).assumingMemoryBound(to: sockaddr.self), socklen_t(MemoryLayout<sockaddr_in6>.size))
-            }
+            return connect(fd, to: &address)
         }
     }
 }
