@@ -97,9 +97,7 @@ public struct RedisRecords: Equatable, Sendable {
             }
         }
         let time = replies[replies.count - 2], value = replies[replies.count - 1]
-        guard case .array(let parts) = time, parts.count == 2, case .bulk(let seconds) = parts[0],
-              let now = Timestamp(String(decoding: seconds, as: UTF8.self))
-        else { throw RedisReplyError("TIME: \(Self.describe(time))") }
+        guard let now = Self.serverTime(time) else { throw RedisReplyError("TIME: \(Self.describe(time))") }
         switch value {
         case .null: return (nil, now)
         case .bulk(let bytes):
@@ -109,6 +107,12 @@ public struct RedisRecords: Equatable, Sendable {
             return (record, now)
         default: throw RedisReplyError("GET: \(Self.describe(value))")
         }
+    }
+
+    /// The seconds of a reply to `TIME` (seconds and microseconds, as two strings); nil for any other reply.
+    public static func serverTime(_ reply: RedisReply) -> Timestamp? {
+        guard case .array(let parts) = reply, parts.count == 2, case .bulk(let seconds) = parts[0] else { return nil }
+        return Timestamp(String(decoding: seconds, as: UTF8.self))
     }
 
     /// The command that carries out `action` on a record read as `previous`, at the server's `now`: a create

@@ -1,7 +1,7 @@
 import Greylist
 
-/// The administrator's tools' connection to Redis: to the first listed server that accepts one, authenticated,
-/// each exchange with its own time limit (a scan of millions of keys takes many).
+/// The administrator's tools' connection to Redis: to the first listed server that answers, as the wrapper's,
+/// authenticated, each exchange with its own time limit (a scan of millions of keys takes many).
 public final class RedisToolConnection {
     /// The server connected to.
     public let server: RedisServer
@@ -11,10 +11,11 @@ public final class RedisToolConnection {
     /// Connects with the settings' servers and password file; each exchange may take `timeout`.
     public init(settings: Settings, timeout: Milliseconds = 10_000) throws(RedisStoreError) {
         self.timeout = timeout
-        let credentials = try redisCredentials(passwordFile: settings.redisPasswordFile)
-        (connection, server, _) = try connectToFirst(of: settings.redisServers, deadline: monotonicMilliseconds() + timeout)
-        if let credentials, case .error(let text) = try exchange([credentials.authCommand])[0] {
-            throw RedisStoreError("redis \(server): AUTH: \(RedisRecords.printable(text))")
+        let first = try redisCredentials(passwordFile: settings.redisPasswordFile)?.authCommand ?? [Array("PING".utf8)]
+        let answer = try connectToFirstAnswering(settings.redisServers, [first], deadline: monotonicMilliseconds() + timeout)
+        (connection, server) = (answer.connection, answer.server)
+        if case .error(let text) = answer.replies[0] {
+            throw RedisStoreError("redis \(server): \(String(decoding: first[0], as: UTF8.self)): \(RedisRecords.printable(text))")
         }
     }
 
@@ -30,9 +31,7 @@ public final class RedisToolConnection {
     /// The server's clock.
     public func time() throws(RedisStoreError) -> Timestamp {
         let reply = try exchange([[Array("TIME".utf8)]])[0]
-        guard case .array(let parts) = reply, parts.count == 2, case .bulk(let seconds) = parts[0],
-              let now = Timestamp(String(decoding: seconds, as: UTF8.self))
-        else { throw RedisStoreError("redis \(server): TIME: unexpected reply") }
+        guard let now = RedisRecords.serverTime(reply) else { throw RedisStoreError("redis \(server): TIME: \(RedisRecords.describe(reply))") }
         return now
     }
 
@@ -115,18 +114,4 @@ public final class RedisToolConnection {
         byte == UInt8(ascii: "*") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]")
             || byte == UInt8(ascii: "\\")
     }
-}
-
-/// A connection to the first of `servers` that accepts one before `deadline`, and what the ones before it said.
-private func connectToFirst(of servers: [RedisServer], deadline: Milliseconds) throws(RedisStoreError)
-    -> (RedisConnection, server: RedisServer, failures: String) {
-    var failures: [String] = []
-    for server in servers {
-        do {
-            return (try RedisConnection(to: server, deadline: deadline), server, failures.joined(separator: "; "))
-        } catch {
-            failures.append("\(server): \(error)")
-        }
-    }
-    throw RedisStoreError("redis " + (failures.isEmpty ? "no server configured" : failures.joined(separator: "; ")))
 }

@@ -73,26 +73,14 @@ public final class RedisStore: RecordStore {
         }
     }
 
-    /// Connects to the first listed server that answers `commands` and returns its replies. Each server gets an
-    /// equal share of the budget left, so one that accepts connections but never answers (stopped, or its host
-    /// gone) leaves time for the next. The budget starts here.
+    /// Connects to the first listed server that answers `commands` and returns its replies; the budget starts here.
     private func connectAndExchange(_ commands: [[[UInt8]]]) throws(RedisStoreError) -> ([RedisReply], RedisServer) {
         let deadline = self.deadline ?? monotonicMilliseconds() + budget
         self.deadline = deadline
-        var failures: [String] = []
-        for (index, server) in servers.enumerated() {
-            let share = monotonicMilliseconds() + (deadline - monotonicMilliseconds()) / Int64(servers.count - index)
-            do throws(RedisConnectionError) {
-                let connection = try RedisConnection(to: server, deadline: share)
-                let replies = try connection.exchange(commands, deadline: share)
-                if !failures.isEmpty { warnings.append("redis \(failures.joined(separator: "; ")); used \(server)") }
-                self.connection = (connection, server)
-                return (replies, server)
-            } catch {
-                failures.append("\(server): \(error)")
-            }
-        }
-        throw RedisStoreError("redis " + (failures.isEmpty ? "no server configured" : failures.joined(separator: "; ")))
+        let answer = try connectToFirstAnswering(servers, commands, deadline: deadline)
+        if !answer.failures.isEmpty { warnings.append("redis \(answer.failures); used \(answer.server)") }
+        connection = (answer.connection, answer.server)
+        return (answer.replies, answer.server)
     }
 
     /// The error for `problem` on `server`; the connection, in an unknown state, is closed.
@@ -100,6 +88,24 @@ public final class RedisStore: RecordStore {
         connection = nil
         return RedisStoreError("redis \(server): \(problem)")
     }
+}
+
+/// A connection to the first of `servers` that answers `commands` before `deadline`, its replies, and what the
+/// servers before it said. Each server gets an equal share of the time left, so one that accepts connections but
+/// never answers (stopped, or its host gone) leaves time for the next.
+func connectToFirstAnswering(_ servers: [RedisServer], _ commands: [[[UInt8]]], deadline: Milliseconds) throws(RedisStoreError)
+    -> (connection: RedisConnection, server: RedisServer, replies: [RedisReply], failures: String) {
+    var failures: [String] = []
+    for (index, server) in servers.enumerated() {
+        let share = monotonicMilliseconds() + (deadline - monotonicMilliseconds()) / Int64(servers.count - index)
+        do throws(RedisConnectionError) {
+            let connection = try RedisConnection(to: server, deadline: share)
+            return (connection, server, try connection.exchange(commands, deadline: share), failures.joined(separator: "; "))
+        } catch {
+            failures.append("\(server): \(error)")
+        }
+    }
+    throw RedisStoreError("redis " + (failures.isEmpty ? "no server configured" : failures.joined(separator: "; ")))
 }
 
 /// The credentials in the password file at `path`; nil without one.
