@@ -338,20 +338,21 @@ public struct SPFExpansion {
     }
 
     private mutating func addresses(of name: HostName, via: [String]) throws(SPFError) -> [ClientAddress] {
-        let found: [ClientAddress]
-        do { found = try lookup.addresses(name) } catch {
-            guard error == .noSuchDomain else { throw failure("address lookup of \(name): \(error)", via: via, isTemporary: true) }
-            found = []
-        }
-        if found.isEmpty { try countVoidLookup(via: via) }
-        return found
+        try answerCountingVoid(via: via, "address lookup of \(name)") { (lookup) throws(DNSLookupError) in try lookup.addresses(name) }
     }
 
     /// The mail exchangers of `name`; none for a name that does not exist (a void lookup, RFC 7208 section 4.6.4).
     private mutating func mailExchangers(of name: HostName, via: [String]) throws(SPFError) -> [String] {
-        let found: [String]
-        do { found = try lookup.mailExchangers(name) } catch {
-            guard error == .noSuchDomain else { throw failure("MX lookup of \(name) failed: \(error)", via: via, isTemporary: true) }
+        try answerCountingVoid(via: via, "MX lookup of \(name) failed") { (lookup) throws(DNSLookupError) in try lookup.mailExchangers(name) }
+    }
+
+    /// What `body` finds; nothing for a name that does not exist. Finding nothing counts as a void lookup
+    /// (RFC 7208 section 4.6.4). Any other failure is temporary: `failed`, then the error.
+    private mutating func answerCountingVoid<T>(via: [String], _ failed: String,
+                                                _ body: (DNSLookup) throws(DNSLookupError) -> [T]) throws(SPFError) -> [T] {
+        let found: [T]
+        do { found = try body(lookup) } catch {
+            guard error == .noSuchDomain else { throw failure("\(failed): \(error)", via: via, isTemporary: true) }
             found = []
         }
         if found.isEmpty { try countVoidLookup(via: via) }
