@@ -149,20 +149,21 @@ public struct WhitelistCompilation {
     }
 
     private mutating func note(_ network: Network, entry: ArraySlice<UInt8>, line: Int) {
-        let text = String(decoding: entry, as: UTF8.self)
-        if let first = seen[network] {
-            duplicates.append("\(source):\(line): \(text) duplicates \(first.entry) (line \(first.line))")
-        } else {
-            seen[network] = (line, text)
-        }
+        if let duplicate = Self.firstSeen(network, in: &seen, entry: entry, at: source, line: line) { duplicates.append(duplicate) }
     }
 
     private mutating func note(_ pattern: HostPattern, entry: ArraySlice<UInt8>, line: Int) {
+        if let duplicate = Self.firstSeen(pattern, in: &seenHosts, entry: entry, at: source, line: line) { duplicates.append(duplicate) }
+    }
+
+    /// Remembers where `key` was first seen; for one seen before, the message that says so.
+    private static func firstSeen<Key: Hashable>(_ key: Key, in seen: inout [Key: (line: Int, entry: String)],
+                                                 entry: ArraySlice<UInt8>, at source: String, line: Int) -> String? {
         let text = String(decoding: entry, as: UTF8.self)
-        if let first = seenHosts[pattern] {
-            duplicates.append("\(source):\(line): \(text) duplicates \(first.entry) (line \(first.line))")
-        } else {
-            seenHosts[pattern] = (line, text)
+        guard let first = seen[key] else {
+            seen[key] = (line, text)
+            return nil
         }
+        return "\(source):\(line): \(text) duplicates \(first.entry) (line \(first.line))"
     }
 }
