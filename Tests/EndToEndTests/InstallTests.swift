@@ -24,13 +24,29 @@ struct InstallTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root.path)   // nobody must reach it
     }
 
-    func install(_ arguments: [String], asNobody: Bool = false) throws -> Finished {
-        let command = [Built.source("tools/install"), "--root", root.path] + Self.account + arguments
-        let environment = ["CQGREYLIST_BUILT": Built.directory, "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"]
+    func install(_ arguments: [String], asNobody: Bool = false, from tree: String = Built.source(""), built: String = Built.directory) throws -> Finished {
+        let command = [tree + "/tools/install", "--root", root.path] + Self.account + arguments
+        let environment = ["CQGREYLIST_BUILT": built, "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"]
         if asNobody {
             return try run("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups"] + command, environment: environment, limit: 60)
         }
         return try run(command[0], Array(command.dropFirst()), environment: environment, limit: 60)
+    }
+
+    /// A copy of what the installer reads (itself, etc/, the built programs) that other users can reach: the source
+    /// tree may sit below a directory only its owner can enter (a clone in a private temporary directory).
+    func stagedTree() throws -> TemporaryDirectory {
+        let tree = try TemporaryDirectory()
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: tree.path)
+        try FileManager.default.createDirectory(atPath: tree.path + "/tools", withIntermediateDirectories: false)
+        try FileManager.default.copyItem(atPath: Built.source("tools/install"), toPath: tree.path + "/tools/install")
+        try FileManager.default.copyItem(atPath: Built.source("etc"), toPath: tree.path + "/etc")
+        try FileManager.default.createDirectory(atPath: tree.path + "/bin", withIntermediateDirectories: false)
+        for program in ["cqgreylist", "cqgreylist-mkwhitelist", "cqgreylist-clean", "cqgreylist-report"] {
+            try FileManager.default.copyItem(atPath: Built.path(program), toPath: tree.path + "/bin/" + program)
+        }
+        #expect(try shell("chmod -R a+rX \"$T\"", environment: ["T": tree.path]).status == 0)
+        return tree
     }
 
     func attributes(_ relative: String) throws -> (owner: String, mode: Int) {
@@ -189,16 +205,20 @@ struct InstallTests {
 
     @Test func asAnUnprivilegedUser() throws {
         try FileManager.default.setAttributes([.ownerAccountName: "nobody"], ofItemAtPath: root.path)
-        let installed = try install([], asNobody: true)
+        let tree = try stagedTree()
+        let install = { (arguments: [String]) throws -> Finished in
+            try self.install(arguments, asNobody: true, from: tree.path, built: tree.path + "/bin")
+        }
+        let installed = try install([])
         #expect(installed.status == 0, "\(installed.output)\(installed.errors)")
         #expect(try attributes("/var/qmail/cqgreylist") == ("nobody", 0o700))
-        let check = try install(["--check"], asNobody: true)
+        let check = try install(["--check"])
         #expect(check.status == 0 && check.output.hasPrefix("check: ok"), "\(check.output)")
         try FileManager.default.setAttributes([.posixPermissions: 0o500], ofItemAtPath: prefix + "/cqgreylist")
-        let broken = try install(["--check"], asNobody: true)
+        let broken = try install(["--check"])
         #expect(broken.status == 111 && broken.output.contains("problem: nobody cannot make files in \(prefix)/cqgreylist\n"), "\(broken.output)")
         // Someone else cannot tell what nobody can do, and says so rather than guess.
-        let other = try run("/usr/bin/setpriv", ["--reuid=daemon", "--regid=daemon", "--clear-groups", Built.source("tools/install"),
+        let other = try run("/usr/bin/setpriv", ["--reuid=daemon", "--regid=daemon", "--clear-groups", tree.path + "/tools/install",
                                                  "--check", "--root", root.path] + Self.account)
         #expect(other.output.contains("note: not root: could not check that nobody can write in \(prefix)/cqgreylist\n"), "\(other.output)")
         #expect(other.output.contains("note: could not read \(prefix)/cqgreylist to check the directories in it\n"), "\(other.output)")
