@@ -29,7 +29,10 @@ import Testing
         #expect(result.output.hasPrefix("220 ") && !result.output.contains("passed"))
         let lines = result.errors.split(separator: "\n")
         #expect(lines.count == 2)
-        #expect(lines.first?.contains(" warning: record 192.0.2.7 was dated 8640") == true)   // 86400 or 86399
+        #expect(lines.first?.contains(" warning: record 192.0.2.7 was dated ") == true)
+        // 86400 less the seconds between dating the record and the wrapper's look at it (more than one on a loaded machine).
+        let skew = lines.first?.split(separator: " was dated ").last.flatMap { Int($0.prefix { $0.isNumber }) }
+        #expect((86_390...86_400).contains(skew ?? 0))
         #expect(lines.first?.hasSuffix("s ahead of the clock: started over as of now") == true)
         #expect(lines.last?.hasSuffix(" key=192.0.2.7 action=greylist age=0 reason=early") == true)
         #expect(abs(try modificationTime(path).timeIntervalSinceNow) < 5)
