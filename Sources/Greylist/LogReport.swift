@@ -64,6 +64,27 @@ public struct LogReport: Sendable {
             }
         }
 
+        /// Makes `change`.
+        mutating func apply(_ change: Change) {
+            switch change {
+            case .greylisted(let time, let early):
+                greylist(at: time)
+                if early { earlyRetries += 1 }
+            case .passed(let time, let retry): pass(at: time, retry: retry)
+            case .followedBy(let next): append(next)
+            }
+        }
+
+        /// A change to a tally, as a value: changes wait in batches (see `ClientTable`).
+        enum Change: Sendable {
+            /// Greylisted, at the time if the line had one; `early`: a retry before the delay was up.
+            case greylisted(at: UInt32?, early: Bool)
+            /// Passed by a retry or as known, at the time if the line had one.
+            case passed(at: UInt32?, retry: Bool)
+            /// The tally of the same key in the lines that followed.
+            case followedBy(ClientTally)
+        }
+
         /// Takes in the tally of the same key in the lines that followed.
         mutating func append(_ next: ClientTally) {
             if greylisted {
@@ -169,16 +190,10 @@ public struct LogReport: Sendable {
         guard let keyRange = connection.key else { return }
         switch connection.reason {
         case .new, .early, .expired:
-            // One lookup: the tally is changed in place.
-            func greylist(_ tally: inout ClientTally) {
-                tally.greylist(at: time.map(Self.tallyTime))
-                if connection.reason == .early { tally.earlyRetries += 1 }
-            }
-            updateTally(of: keyRange, in: line, greylist)
+            updateTally(of: keyRange, in: line, .greylisted(at: time.map(Self.tallyTime), early: connection.reason == .early))
         case .retried, .known:
             if connection.reason == .retried, let age = connection.age { retryAges[age, default: 0] += 1 }
-            func pass(_ tally: inout ClientTally) { tally.pass(at: time.map(Self.tallyTime), retry: connection.reason == .retried) }
-            updateTally(of: keyRange, in: line, pass)
+            updateTally(of: keyRange, in: line, .passed(at: time.map(Self.tallyTime), retry: connection.reason == .retried))
         case .error:
             storeErrors.add(Self.errorKind(LogLine.text(in: line, connection.detail)))
         case .relayclient, .whitelisted, .whitelist:
@@ -186,14 +201,14 @@ public struct LogReport: Sendable {
         }
     }
 
-    /// Changes the tally of the key at `range` of `line` in place (one lookup), starting an empty one if needed.
-    private mutating func updateTally(of range: Range<Int>, in line: Span<UInt8>, _ change: (inout ClientTally) -> Void) {
+    /// Changes the tally of the key at `range` of `line`, starting an empty one if needed.
+    private mutating func updateTally(of range: Range<Int>, in line: Span<UInt8>, _ change: ClientTally.Change) {
         if let key = ClientKey(line, range) {
             clients.update(key, change)
         } else {
             var bytes: [UInt8] = []
             for index in range { bytes.append(line[index]) }
-            change(&longClients[bytes, default: ClientTally()])
+            longClients[bytes, default: ClientTally()].apply(change)
         }
     }
 
@@ -214,11 +229,8 @@ public struct LogReport: Sendable {
         for (age, count) in later.retryAges { retryAges[age, default: 0] += count }
         storeErrors.add(later.storeErrors)
         warnings.add(later.warnings)
-        clients.merge(later.clients) { $0.append($1) }
-        for (key, next) in later.longClients {
-            func append(_ tally: inout ClientTally) { tally.append(next) }
-            append(&longClients[key, default: ClientTally()])
-        }
+        clients.merge(later.clients)
+        for (key, next) in later.longClients { longClients[key, default: ClientTally()].append(next) }
     }
 
     /// Client keys a retry passed before any greylisting in the period (they were greylisted before it began).
@@ -341,7 +353,7 @@ public struct LogReport: Sendable {
 /// A record key of up to 24 bytes (every IPv4 key, IPv6 /64 prefixes) as the log spells it, held in three
 /// words: a report makes one per greylisting and pass line, and a String would cost more than parsing the line
 /// (validated and copied: about 400 ns, measured). Longer keys (rare) are kept apart as bytes.
-struct ClientKey: Hashable, Sendable {
+struct ClientKey: Equatable, Sendable {
     /// The bytes, zero-padded (a key is printable ASCII: no zero byte in it, so no length is needed).
     private var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
 
@@ -350,6 +362,9 @@ struct ClientKey: Hashable, Sendable {
 
     /// Whether this is the free slot's mark.
     var isFree: Bool { words.0 == 0 }
+
+    /// The first 8 bytes.
+    var firstWord: UInt64 { words.0 }
 
     /// The key at `range` of `line`; nil if it is longer than 24 bytes.
     init?(_ line: Span<UInt8>, _ range: Range<Int>) {
@@ -380,20 +395,38 @@ struct ClientKey: Hashable, Sendable {
 
     static func == (a: ClientKey, b: ClientKey) -> Bool { a.words == b.words }
 
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(words.0)
-        hasher.combine(words.1)
-        hasher.combine(words.2)
+    /// The key's hash under a secret `seed`: three rounds of multiply and shift, one per word (a tenth of
+    /// `Hasher`'s time here, measured; the seed keeps keys from being crafted to collide).
+    func hash(seed: UInt64) -> Int {
+        var hash = (seed ^ words.0) &* 0x9E37_79B9_7F4A_7C15
+        hash = (hash ^ hash >> 29 ^ words.1) &* 0xBF58_476D_1CE4_E5B9
+        hash = (hash ^ hash >> 31 ^ words.2) &* 0x94D0_49BB_1331_11EB
+        return Int(truncatingIfNeeded: hash ^ hash >> 32)
     }
 }
 
 /// Client tallies by key in one array of key and tally side by side (open addressing, linear probing): a
 /// lookup in a table bigger than the processor's caches then misses once, not once for the key and once for the
-/// tally as in a Dictionary. Hashed with `Hasher` (seeded per process, so crafted keys cannot flood it).
+/// tally as in a Dictionary. Changes wait in batches: the slots of a batch are read all together first, so that
+/// their cache misses overlap instead of following one another (a report's main cost otherwise). Keys are
+/// hashed under a seed `Hasher` draws per process, so crafted keys cannot flood it.
 struct ClientTable: Sendable {
+    typealias Slot = (key: ClientKey, tally: LogReport.ClientTally)
     /// Keys and tallies; an all-zero key marks a free slot (a key is never empty).
-    private var slots = [(key: ClientKey, tally: LogReport.ClientTally)](repeating: (ClientKey(), LogReport.ClientTally()), count: 16)
+    private var slots = [Slot](repeating: (ClientKey(), LogReport.ClientTally()), count: 16)
     private var count = 0
+    /// Changes not made yet, in order, with their key's hash.
+    private var waiting: [(key: ClientKey, hash: Int, change: LogReport.ClientTally.Change)] = []
+    /// Bits of the slots a batch looked at: kept, so that the reads are made.
+    private var looked: UInt64 = 0
+    private let seed: UInt64 = {
+        var hasher = Hasher()
+        hasher.combine(0)
+        return UInt64(truncatingIfNeeded: hasher.finalize())
+    }()
+
+    /// How many changes wait before they are made.
+    static let batch = 32
 
     /// Makes room for `count` keys at once.
     mutating func reserve(_ count: Int) {
@@ -402,38 +435,55 @@ struct ClientTable: Sendable {
         if size > slots.count { resize(to: size) }
     }
 
-    /// Changes the tally of `key` in place, starting an empty one if it has none.
-    mutating func update(_ key: ClientKey, _ change: (inout LogReport.ClientTally) -> Void) {
-        let mask = slots.count - 1
-        var index = key.hashValue & mask
-        while true {
-            if slots[index].key == key { return change(&slots[index].tally) }
-            if slots[index].key.isFree { break }
-            index = (index + 1) & mask
+    /// Changes the tally of `key` (starting an empty one if it has none), now or with the batch it joins.
+    mutating func update(_ key: ClientKey, _ change: LogReport.ClientTally.Change) {
+        if waiting.capacity < Self.batch { waiting.reserveCapacity(Self.batch) }
+        waiting.append((key, key.hash(seed: seed), change))
+        if waiting.count == Self.batch { makeWaitingChanges() }
+    }
+
+    /// Makes the changes that wait, in order.
+    private mutating func makeWaitingChanges() {
+        var mask = slots.count - 1
+        for change in waiting { looked |= slots[change.hash & mask].key.firstWord }   // independent reads: their misses overlap
+        for (key, hash, change) in waiting {
+            var index = hash & mask
+            while !slots[index].key.isFree && slots[index].key != key { index = (index + 1) & mask }
+            if slots[index].key.isFree {
+                slots[index].key = key
+                count += 1
+            }
+            slots[index].tally.apply(change)
+            if count * 8 > slots.count * 7 {
+                resize(to: slots.count * 2)
+                mask = slots.count - 1
+            }
         }
-        slots[index].key = key
-        change(&slots[index].tally)
-        count += 1
-        if count * 8 > slots.count * 7 { resize(to: slots.count * 2) }
+        waiting.removeAll(keepingCapacity: true)
     }
 
-    /// Takes in `other`'s tallies, each combined with this table's of the same key (`combine(&mine, theirs)`).
-    /// The table is first made at least as large as `other`'s: keys taken in `other`'s order (its hash order)
-    /// into a smaller table would fill it in long runs.
-    mutating func merge(_ other: ClientTable, _ combine: (inout LogReport.ClientTally, LogReport.ClientTally) -> Void) {
+    /// Takes in `other`'s tallies, each following this table's of the same key. The table is first made at
+    /// least as large as `other`'s: keys taken in `other`'s order (its hash order) into a smaller table would fill
+    /// it in long runs.
+    mutating func merge(_ other: ClientTable) {
         if slots.count < other.slots.count { resize(to: other.slots.count) }
-        for (key, tally) in other.entries { update(key) { combine(&$0, tally) } }
+        for (key, tally) in other.entries { update(key, .followedBy(tally)) }
+        makeWaitingChanges()
     }
 
-    /// The keys and their tallies, in no particular order.
-    var entries: LazyFilterSequence<[(key: ClientKey, tally: LogReport.ClientTally)]> { slots.lazy.filter { !$0.key.isFree } }
+    /// The keys and their tallies, in no particular order (with every change made).
+    var entries: LazyFilterSequence<[Slot]> {
+        var table = self
+        if !table.waiting.isEmpty { table.makeWaitingChanges() }   // copies the slots: only when changes wait
+        return table.slots.lazy.filter { !$0.key.isFree }
+    }
 
     private mutating func resize(to size: Int) {
         let old = slots
         slots = Array(repeating: (ClientKey(), LogReport.ClientTally()), count: size)
         let mask = size - 1
         for slot in old where !slot.key.isFree {
-            var index = slot.key.hashValue & mask
+            var index = slot.key.hash(seed: seed) & mask
             while !slots[index].key.isFree { index = (index + 1) & mask }
             slots[index] = slot
         }

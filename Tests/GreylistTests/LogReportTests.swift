@@ -241,6 +241,46 @@ extension LogReport {
         #expect((report.clientsGreylisted, report.clientsPassed, report.retriedWithoutGreylisting) == (3, 1, 0))
     }
 
+    /// Thousands of clients (the table grows while changes wait in batches; keys short, long and over 24 bytes),
+    /// their lines shuffled: the counts are a plain model's, and reading the log in two parts changes nothing.
+    @Test func manyClientsAreCountedAsAPlainModelCountsThem() {
+        var seed: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next(_ bound: Int) -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(seed >> 33) % bound
+        }
+        var lines: [(time: Timestamp, line: String)] = []
+        var greylisted = 0, passed = 0, early: [String: Int] = [:]
+        for client in 0..<5000 {
+            let key = switch client % 5 {
+            case 0: "2001:db8:\(String(client, radix: 16))::"
+            case 1: "2001:db8:1234:5678:9abc:def0:\(String(client, radix: 16)):1_128"   // over 24 bytes
+            default: "10.\(client / 65_536).\(client / 256 % 256).\(client % 256)"
+            }
+            let start = Self.base + Timestamp(next(10_000)), retries = next(4), story = next(3)
+            guard story > 0 else {   // passes as known only
+                lines.append((start, connection(key, "pass", "known")))
+                continue
+            }
+            greylisted += 1
+            lines.append((start, connection(key, "greylist", "new")))
+            for retry in 0..<retries { lines.append((start + 1 + Timestamp(retry), connection(key, "greylist", "early", age: 1 + retry))) }
+            if retries >= 2 { early[key] = retries }
+            if story == 2 {
+                passed += 1
+                lines.append((start + 400, connection(key, "pass", "retried", age: 400)))
+            }
+        }
+        for index in lines.indices.reversed() { lines.swapAt(index, next(index + 1)) }
+        let whole = report(lines.map { ($0.time, $0.line) })
+        #expect((whole.clientsGreylisted, whole.clientsPassed, whole.retriedWithoutGreylisting) == (greylisted, passed, 0))
+        let top = early.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(20)
+        #expect(whole.mostEarlyRetries(20).map { "\($0.key) \($0.retries)" } == top.map { "\($0.key) \($0.value)" })
+        var parts = report(lines[..<2345].map { ($0.time, $0.line) })
+        parts.append(report(lines[2345...].map { ($0.time, $0.line) }))
+        #expect(parts.text() == whole.text())
+    }
+
     @Test func thePeriodLeavesOutLinesBeforeAfterAndUntimed() {
         let t = Self.base
         let report = report([
