@@ -233,12 +233,36 @@ public struct LogReport: Sendable {
         for (key, next) in later.longClients { longClients[key, default: ClientTally()].append(next) }
     }
 
-    /// Client keys a retry passed before any greylisting in the period (they were greylisted before it began).
-    public var retriedWithoutGreylisting: Int { countClients { $0.retriedBeforeGreylisting } }
+    /// What the client keys' stories add up to.
+    public struct ClientCounts: Equatable, Sendable {
+        /// Distinct client keys greylisted (or, in log-only mode, that would have been) in the period.
+        public var greylisted = 0
+        /// Of those, the ones that came back after the delay and passed.
+        public var passed = 0
+        /// Of those that never passed, the ones greylisted within the retry window before the last line: they
+        /// may still come back.
+        public var stillInWindow = 0
+        /// Client keys a retry passed before any greylisting in the period (they were greylisted before it began).
+        public var retriedWithoutGreylisting = 0
+    }
 
-    /// How many client keys' tallies satisfy `test`.
-    private func countClients(_ test: (ClientTally) -> Bool) -> Int {
-        clients.entries.reduce(0) { $0 + (test($1.tally) ? 1 : 0) } + longClients.values.reduce(0) { $0 + (test($1) ? 1 : 0) }
+    /// The client counts, in one pass over the tallies.
+    public var clientCounts: ClientCounts {
+        var counts = ClientCounts()
+        func count(_ tally: ClientTally) {
+            if tally.greylisted {
+                counts.greylisted += 1
+                if tally.passed {
+                    counts.passed += 1
+                } else if let lastTime, Timestamp(tally.lastGreylisted) > lastTime - window {
+                    counts.stillInWindow += 1
+                }
+            }
+            if tally.retriedBeforeGreylisting { counts.retriedWithoutGreylisting += 1 }
+        }
+        for entry in clients.entries { count(entry.tally) }
+        for tally in longClients.values { count(tally) }
+        return counts
     }
 
     /// Connections counted with `action` and `reason`.
@@ -248,19 +272,6 @@ public struct LogReport: Sendable {
 
     /// All connections counted.
     public var connectionCount: Int { connections.reduce(0, +) }
-
-    /// Distinct client keys greylisted (or, in log-only mode, that would have been) in the period.
-    public var clientsGreylisted: Int { countClients { $0.greylisted } }
-
-    /// Of those, the ones that came back after the delay and passed.
-    public var clientsPassed: Int { countClients { $0.greylisted && $0.passed } }
-
-    /// Of those that never passed, the ones greylisted within the retry window before the last line: they
-    /// may still come back.
-    public var clientsStillInWindow: Int {
-        guard let lastTime else { return 0 }
-        return countClients { $0.greylisted && !$0.passed && Timestamp($0.lastGreylisted) > lastTime - window }
-    }
 
     /// Store errors (`reason=error` on a line with a key), by operation and problem, most frequent first.
     public var storeErrorCounts: [(text: String, count: Int)] { storeErrors.sorted }
@@ -276,22 +287,19 @@ public struct LogReport: Sendable {
         retryAges.reduce((0, 0)) { ($0.0 + $1.value, $0.1 + $1.key * Seconds($1.value)) }
     }
 
-    /// The retried ages, ascending, with how many retries had each.
-    public var retryAgeCounts: [(age: Seconds, count: Int)] {
-        retryAges.sorted { $0.key < $1.key }.map { (age: $0.key, count: $0.value) }
-    }
-
-    /// The age at the given quantile (0...1) of the retries, by the nearest-rank method; nil without retries.
-    public func retryAge(atQuantile quantile: (numerator: Int, denominator: Int)) -> Seconds? {
-        let ages = retryAgeCounts, total = ages.reduce(0) { $0 + $1.count }
+    /// The ages at `quantiles` (fractions of 0...1, ascending) of the retries, by the nearest-rank method; nil
+    /// without retries.
+    public func retryAges(atQuantiles quantiles: [(numerator: Int, denominator: Int)]) -> [Seconds]? {
+        let ages = retryAges.sorted { $0.key < $1.key }, total = ages.reduce(0) { $0 + $1.value }
         guard total > 0 else { return nil }
-        let rank = max(1, (total * quantile.numerator + quantile.denominator - 1) / quantile.denominator)
-        var seen = 0
-        for (age, count) in ages {
-            seen += count
-            if seen >= rank { return age }
+        var found: [Seconds] = [], seen = 0, next = ages.makeIterator()
+        var age = ages[0].key
+        for quantile in quantiles {
+            let rank = max(1, (total * quantile.numerator + quantile.denominator - 1) / quantile.denominator)
+            while seen < rank, let entry = next.next() { (age, seen) = (entry.key, seen + entry.value) }
+            found.append(age)
         }
-        return ages.last?.age
+        return found
     }
 
     /// The quantiles the report gives: median, 90th and 99th percentile, maximum.

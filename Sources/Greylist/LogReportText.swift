@@ -20,20 +20,20 @@ extension LogReport {
             if !counts.isEmpty { output.append("  \(action): " + counts.joined(separator: ", ")) }
         }
 
-        let greylisted = clientsGreylisted, passed = clientsPassed, never = greylisted - passed
+        let clients = clientCounts, greylisted = clients.greylisted, passed = clients.passed, never = greylisted - passed
         output.append("clients greylisted: \(greylisted)")
         output.append("  came back and passed: \(passed)\(Self.share(passed, of: greylisted))")
         var caught = "  never passed: \(never)\(Self.share(never, of: greylisted))"
-        if lastTime != nil { caught += ", of which \(clientsStillInWindow) greylisted in the last \(Settings.formatDuration(window)) (may still retry)" }
+        if lastTime != nil { caught += ", of which \(clients.stillInWindow) greylisted in the last \(Settings.formatDuration(window)) (may still retry)" }
         output.append(caught)
-        if retriedWithoutGreylisting > 0 {
-            output.append("  passed, greylisted before the period: \(retriedWithoutGreylisting)")
+        if clients.retriedWithoutGreylisting > 0 {
+            output.append("  passed, greylisted before the period: \(clients.retriedWithoutGreylisting)")
         }
 
         let retries = self.retries.count
         output.append("delay paid by retries that passed: \(retries)")
-        if retries > 0 {
-            let figures = Self.quantiles.map { "\($0.name) \(Settings.formatDuration(retryAge(atQuantile: $0.fraction) ?? 0))" }
+        if let ages = retryAges(atQuantiles: Self.quantiles.map { $0.fraction }) {
+            let figures = zip(Self.quantiles, ages).map { "\($0.name) \(Settings.formatDuration($1))" }
             output.append("  " + figures.joined(separator: ", "))
             let histogram = delayHistogram, largest = histogram.max() ?? 0
             let labelWidth = Self.delayBuckets.map { $0.label.count }.max() ?? 0

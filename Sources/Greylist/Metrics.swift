@@ -12,13 +12,13 @@ extension LogReport {
                            Int64(count(action, reason)))
             }
         }
-        let greylisted = clientsGreylisted, passed = clientsPassed
+        let clients = clientCounts, greylisted = clients.greylisted, passed = clients.passed
         let gauges: [(String, String, Int)] = [
             ("cqgreylist_log_clients_greylisted", "Distinct client keys greylisted in the period.", greylisted),
             ("cqgreylist_log_clients_passed", "Client keys greylisted in the period that came back and passed.", passed),
             ("cqgreylist_log_clients_never_passed", "Client keys greylisted in the period that never passed.", greylisted - passed),
             ("cqgreylist_log_clients_in_retry_window",
-             "Client keys that never passed but were greylisted within the retry window before the last line.", clientsStillInWindow),
+             "Client keys that never passed but were greylisted within the retry window before the last line.", clients.stillInWindow),
             ("cqgreylist_log_store_errors", "Connections whose record could not be read or written.", storeErrorTotal),
             ("cqgreylist_log_warnings", "Warning lines (bad settings, unusable whitelist, records dated ahead).", warningTotal),
             ("cqgreylist_log_fatal_lines", "Connections whose next program could not be run.", fatalLines),
@@ -30,9 +30,9 @@ extension LogReport {
         }
         let retries = self.retries
         out.family("cqgreylist_log_retry_delay_seconds", .summary, help: "Age of the record when a greylisted client's retry passed.")
-        if retries.count > 0 {
-            for quantile in Self.quantiles {
-                out.sample("cqgreylist_log_retry_delay_seconds", [("quantile", quantile.label)], retryAge(atQuantile: quantile.fraction) ?? 0)
+        if let ages = retryAges(atQuantiles: Self.quantiles.map { $0.fraction }) {
+            for (quantile, age) in zip(Self.quantiles, ages) {
+                out.sample("cqgreylist_log_retry_delay_seconds", [("quantile", quantile.label)], age)
             }
         }
         out.sample("cqgreylist_log_retry_delay_seconds_sum", [], retries.totalAge)

@@ -151,8 +151,8 @@ extension LogReport {
         #expect(report.connectionCount == 17)
         #expect(report.count(.greylist, .early) == 4 && report.count(.pass, .retried) == 3 && report.count(.logonly, .new) == 1)
         #expect(report.count(.pass, .error) == 2 && report.count(.greylist, .error) == 1)
-        #expect((report.clientsGreylisted, report.clientsPassed, report.clientsStillInWindow) == (4, 2, 1))   // .4 greylisted late
-        #expect(report.retriedWithoutGreylisting == 1)
+        #expect((report.clientCounts.greylisted, report.clientCounts.passed, report.clientCounts.stillInWindow) == (4, 2, 1))   // .4 greylisted late
+        #expect(report.clientCounts.retriedWithoutGreylisting == 1)
         #expect(report.retries.count == 3 && report.retries.totalAge == 4250)
         #expect(report.mostEarlyRetries(10).map { "\($0.key) \($0.retries)" } == ["10.0.0.2 3"])
         #expect(report.storeErrorCounts.map { "\($0.count) \($0.text)" } == ["2 mkdir: Permission denied", "1 create: No space left on device"])
@@ -182,7 +182,7 @@ extension LogReport {
             var first = report(lines[..<cut].map { (nil, $0) })
             first.append(report(lines[cut...].map { (nil, $0) }))
             #expect(first.text() == whole.text(), "cut at \(cut)")
-            #expect(first.retriedWithoutGreylisting == 1 && first.clientsPassed == 2, "cut at \(cut)")
+            #expect(first.clientCounts.retriedWithoutGreylisting == 1 && first.clientCounts.passed == 2, "cut at \(cut)")
         }
     }
 
@@ -195,7 +195,7 @@ extension LogReport {
         let mxB: [(Timestamp?, String)] = [(t + 400, connection("10.0.0.1", "pass", "retried", age: 400))]
         for lines in [mxA + mxB, mxB + mxA] {
             let report = report(lines)
-            #expect((report.clientsGreylisted, report.clientsPassed, report.retriedWithoutGreylisting) == (2, 1, 0))
+            #expect((report.clientCounts.greylisted, report.clientCounts.passed, report.clientCounts.retriedWithoutGreylisting) == (2, 1, 0))
         }
     }
 
@@ -204,7 +204,7 @@ extension LogReport {
         let t = Self.base
         let report = report([(t, connection("10.0.0.1", "greylist", "new")), (t + 3600, connection("10.0.0.1", "pass", "known")),
                              (t + 10, connection("10.0.0.2", "pass", "known"))])
-        #expect((report.clientsGreylisted, report.clientsPassed) == (1, 1))
+        #expect((report.clientCounts.greylisted, report.clientCounts.passed) == (1, 1))
     }
 
     /// A pass timed before the client's greylisting (it was greylisted before the period, passed, then its record
@@ -215,7 +215,7 @@ extension LogReport {
         let again = (Timestamp?(t + 90_000), connection("10.0.0.1", "greylist", "expired", age: 90_000))
         for lines in [[retry, again], [again, retry]] {
             let report = report(lines)
-            #expect((report.clientsGreylisted, report.clientsPassed, report.retriedWithoutGreylisting) == (1, 0, 1))
+            #expect((report.clientCounts.greylisted, report.clientCounts.passed, report.clientCounts.retriedWithoutGreylisting) == (1, 0, 1))
         }
     }
 
@@ -224,8 +224,8 @@ extension LogReport {
         let greylist = (Timestamp?.none, connection("10.0.0.1", "greylist", "new"))
         let retry = (Timestamp?.none, connection("10.0.0.1", "pass", "retried", age: 500))
         let after = report([greylist, retry]), before = report([retry, greylist])
-        #expect((after.clientsGreylisted, after.clientsPassed, after.retriedWithoutGreylisting) == (1, 1, 0))
-        #expect((before.clientsGreylisted, before.clientsPassed, before.retriedWithoutGreylisting) == (1, 0, 1))
+        #expect((after.clientCounts.greylisted, after.clientCounts.passed, after.clientCounts.retriedWithoutGreylisting) == (1, 1, 0))
+        #expect((before.clientCounts.greylisted, before.clientCounts.passed, before.clientCounts.retriedWithoutGreylisting) == (1, 0, 1))
     }
 
     /// Keys of every length the wrapper writes are told apart and printed back whole (24 bytes are kept inline).
@@ -238,7 +238,7 @@ extension LogReport {
             (nil, connection(key, "pass", "retried", age: 400)),
         ])
         #expect(report.mostEarlyRetries(10).map { "\($0.key) \($0.retries)" } == ["\(key) 2"])
-        #expect((report.clientsGreylisted, report.clientsPassed, report.retriedWithoutGreylisting) == (3, 1, 0))
+        #expect((report.clientCounts.greylisted, report.clientCounts.passed, report.clientCounts.retriedWithoutGreylisting) == (3, 1, 0))
     }
 
     /// Thousands of clients (the table grows while changes wait in batches; keys short, long and over 24 bytes),
@@ -273,7 +273,7 @@ extension LogReport {
         }
         for index in lines.indices.reversed() { lines.swapAt(index, next(index + 1)) }
         let whole = report(lines.map { ($0.time, $0.line) })
-        #expect((whole.clientsGreylisted, whole.clientsPassed, whole.retriedWithoutGreylisting) == (greylisted, passed, 0))
+        #expect((whole.clientCounts.greylisted, whole.clientCounts.passed, whole.clientCounts.retriedWithoutGreylisting) == (greylisted, passed, 0))
         let top = early.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(20)
         #expect(whole.mostEarlyRetries(20).map { "\($0.key) \($0.retries)" } == top.map { "\($0.key) \($0.value)" })
         var parts = report(lines[..<2345].map { ($0.time, $0.line) })
@@ -300,7 +300,7 @@ extension LogReport {
         var lines = (1...100).map { (Self.base, connection("10.0.1.\($0)", "pass", "retried", age: 300 + $0)) }
         lines.append((Self.base, connection("10.0.2.1", "pass", "retried", age: 86_400)))
         let report = report(lines)
-        let figures = LogReport.quantiles.map { report.retryAge(atQuantile: $0.fraction) }
+        let figures = report.retryAges(atQuantiles: LogReport.quantiles.map { $0.fraction })
         #expect(figures == [351, 391, 400, 86_400])
         #expect(report.delayHistogram == [0, 100, 0, 0, 0, 0, 0, 0, 0, 1])
         let text = report.text()
@@ -312,7 +312,7 @@ extension LogReport {
 
     @Test func anEmptyLogReportsZeros() {
         let report = LogReport()
-        #expect(report.retryAge(atQuantile: (1, 2)) == nil)
+        #expect(report.retryAges(atQuantiles: [(1, 2)]) == nil)
         #expect(report.text().contains("delay paid by retries that passed: 0"))
         #expect(report.text().first == "period: (no timestamps)")
     }
