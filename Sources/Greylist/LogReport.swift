@@ -323,22 +323,29 @@ public struct LogReport: Sendable {
     }
 
     /// The `count` client keys with the most early retries (at least two), most first.
+    /// Ties go to the key first in byte order. Short keys are ranked before they are spelled out: a busy log
+    /// has tens of thousands of clients with two early retries.
     public func mostEarlyRetries(_ count: Int) -> [(key: String, retries: Int)] {
-        var top: [(key: String, retries: Int)] = []
-        let short = clients.entries.filter { $0.tally.earlyRetries >= 2 }.map { (key: $0.key.text, retries: $0.tally.earlyRetries) }
-        let long = longClients.filter { $0.value.earlyRetries >= 2 }
-            .map { (key: String(decoding: $0.key, as: UTF8.self), retries: $0.value.earlyRetries) }
-        for (key, retries) in short + long {
-            let entry = (key: key, retries: Int(retries))
-            guard top.count < count || Self.ranksBefore(entry, top[top.count - 1]) else { continue }
-            top.insert(entry, at: top.firstIndex { Self.ranksBefore(entry, $0) } ?? top.count)
+        let short = clients.entries.lazy.filter { $0.tally.earlyRetries >= 2 }.map { (key: $0.key, retries: Int($0.tally.earlyRetries)) }
+        let long = longClients.lazy.filter { $0.value.earlyRetries >= 2 }
+            .map { (key: String(decoding: $0.key, as: UTF8.self), retries: Int($0.value.earlyRetries)) }
+        let spelled = Self.top(count, of: short, keyPrecedes: { $0.precedes($1) }).map { (key: $0.key.text, retries: $0.retries) }
+        return Self.top(count, of: spelled + long, keyPrecedes: <)
+    }
+
+    /// The `count` entries with the most retries, most first, ties in key order.
+    private static func top<Key>(_ count: Int, of entries: some Sequence<(key: Key, retries: Int)>,
+                                 keyPrecedes: (Key, Key) -> Bool) -> [(key: Key, retries: Int)] {
+        func ranksBefore(_ a: (key: Key, retries: Int), _ b: (key: Key, retries: Int)) -> Bool {
+            a.retries != b.retries ? a.retries > b.retries : keyPrecedes(a.key, b.key)
+        }
+        var top: [(key: Key, retries: Int)] = []
+        for entry in entries {
+            guard top.count < count || ranksBefore(entry, top[top.count - 1]) else { continue }
+            top.insert(entry, at: top.firstIndex { ranksBefore(entry, $0) } ?? top.count)
             if top.count > count { top.removeLast() }
         }
         return top
-    }
-
-    private static func ranksBefore(_ a: (key: String, retries: Int), _ b: (key: String, retries: Int)) -> Bool {
-        a.retries != b.retries ? a.retries > b.retries : a.key < b.key
     }
 
     /// A store error's kind: its operation and problem without the path (`mkdir: Permission denied`), so one
@@ -402,6 +409,12 @@ struct ClientKey: Equatable, Sendable {
     }
 
     static func == (a: ClientKey, b: ClientKey) -> Bool { a.words == b.words }
+
+    /// Whether this key comes before `other` in byte order (as their texts do).
+    func precedes(_ other: ClientKey) -> Bool {
+        (words.0.byteSwapped, words.1.byteSwapped, words.2.byteSwapped) < (other.words.0.byteSwapped, other.words.1.byteSwapped,
+                                                                            other.words.2.byteSwapped)
+    }
 
     /// The key's hash under a secret `seed`: three rounds of multiply and shift, one per word (a tenth of
     /// `Hasher`'s time here, measured; the seed keeps keys from being crafted to collide).
