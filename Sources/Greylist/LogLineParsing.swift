@@ -35,7 +35,7 @@ extension LogLine {
         if skip(Word.key, in: line, at: &index) {
             // One pass: printable bytes up to a space or the end.
             let start = index
-            while index < line.count && (0x21...0x7e).contains(line[index]) { index += 1 }
+            index = firstIndex(in: line, from: index, wordTest: firstUnprintable) { !(0x21...0x7e).contains($0) }
             guard index > start, index == line.count || line[index] == UInt8(ascii: " ") else { throw UnreadableLogLine("bad key= field") }
             key = start..<index
             if index < line.count { index += 1 }
@@ -84,9 +84,67 @@ extension LogLine {
     /// The offsets of the bytes from `index` up to the next space or the end; `index` moves past the space.
     private static func word(in line: Span<UInt8>, at index: inout Int) -> Range<Int> {
         let start = index
-        while index < line.count && line[index] != UInt8(ascii: " ") { index += 1 }
+        index = firstIndex(in: line, from: index, wordTest: firstSpace) { $0 == UInt8(ascii: " ") }
         defer { if index < line.count { index += 1 } }
         return start..<index
+    }
+
+    /// The index of the first byte from `start` on that `byteTest` accepts, or the line's end. Eight bytes at a
+    /// time while eight are left: `wordTest` gives the offset of the first such byte in a word, 8 if none.
+    @inline(__always)
+    private static func firstIndex(in line: Span<UInt8>, from start: Int, wordTest: (UInt64) -> Int,
+                                   byteTest: (UInt8) -> Bool) -> Int {
+        var index = start
+        while line.count - index >= 8 {
+            let offset = wordTest(word(in: line, at: index))
+            if offset < 8 { return index + offset }
+            index += 8
+        }
+        while index < line.count && !byteTest(line[index]) { index += 1 }
+        return index
+    }
+
+    /// The eight bytes of `line` at `index` (at least eight are left there) as one word, the first in the lowest
+    /// bits: the compiler makes it one load.
+    @inline(__always)
+    private static func word(in line: Span<UInt8>, at index: Int) -> UInt64 {
+        let bytes = line.extracting(index..<index + 8)
+        var word: UInt64 = 0
+        for offset in 0..<8 { word |= UInt64(bytes[offset]) << (8 * UInt64(offset)) }
+        return word
+    }
+
+    /// A word of eight `byte`s.
+    @inline(__always)
+    private static func repeated(_ byte: UInt8) -> UInt64 { 0x0101_0101_0101_0101 &* UInt64(byte) }
+
+    /// The offset of the first space in `word`, 8 if none. (A byte's high bit is set by the subtraction only
+    /// where it borrows: exact for the first zero byte of `word ^ spaces`; later ones may be false, but unused.)
+    private static func firstSpace(in word: UInt64) -> Int {
+        let spaceless = word ^ repeated(0x20)
+        return ((spaceless &- repeated(0x01)) & ~spaceless & repeated(0x80)).trailingZeroBitCount / 8
+    }
+
+    /// The offset of the first byte of `word` outside 0x21...0x7e (a space, a control byte, DEL or a non-ASCII
+    /// byte), 8 if none. Exact for the first such byte, as in `firstSpace`.
+    private static func firstUnprintable(in word: UInt64) -> Int {
+        let below = (word &- repeated(0x21)) & ~word & repeated(0x80)   // under 0x21
+        let above = ((word &+ repeated(0x01)) | word) & repeated(0x80)   // 0x7f and over
+        return (below | above).trailingZeroBitCount / 8
+    }
+
+    /// The value of the eight hex digits in `word` ('0'-'9', 'a'-'f', 'A'-'F'; the first the most significant),
+    /// nil if any byte is not one. Each byte is ASCII, so adding under 0x80 to it carries into no other.
+    private static func hexValue(of word: UInt64) -> UInt64? {
+        guard word & repeated(0x80) == 0 else { return nil }
+        let folded = word | repeated(0x20)   // 'A'-'F' to 'a'-'f'
+        let digit = (word &+ repeated(0x80 - 0x30)) & ~(word &+ repeated(0x7f - 0x39))   // 0x30...0x39
+        let letter = (folded &+ repeated(0x80 - 0x61)) & ~(folded &+ repeated(0x7f - 0x66))   // 0x61...0x66
+        guard (digit | letter) & repeated(0x80) == repeated(0x80) else { return nil }
+        let nibbles = (word & repeated(0x0f)) &+ (word >> 6 & repeated(0x01)) &* 9   // a letter's low bits + 9
+        var value: UInt64 = 0
+        for offset in 0..<8 { value = value << 4 | nibbles >> (8 * UInt64(offset)) & 0x0f }
+        return value
     }
 
     /// The decimal number spelled by the bytes at `range`, if they are all digits.
@@ -99,18 +157,15 @@ extension LogLine {
         return value
     }
 
-    /// The line's multilog label, `@` and 24 hex digits: its whole seconds as a Unix time. TAI64N labels count
-    /// from 2^62 + 10 s at the Unix epoch (daemontools' tai64nlocal subtracts the same).
+    /// The multilog label that starts `line` (`@`, 24 hex digits and more): its whole seconds as a Unix time.
+    /// TAI64N labels count from 2^62 + 10 s at the Unix epoch (daemontools' tai64nlocal subtracts the same); the
+    /// last eight digits, the nanoseconds, are only checked.
     private static func taiLabel(_ line: Span<UInt8>) -> Timestamp? {
-        var seconds: UInt64 = 0, bad: UInt8 = 0
-        for offset in 1...24 {
-            let byte = line[offset], letter = (byte | 0x20) &- 0x61
-            bad |= (byte &- 0x30 < 10 || letter < 6) ? 0 : 1
-            if offset <= 16 { seconds = seconds << 4 | UInt64(byte & 0x0f) &+ UInt64(byte >> 6) &* 9 }   // '0'-'9', 'a'-'f', 'A'-'F'
-        }
-        let valid = bad == 0
-        let offset: UInt64 = (1 << 62) + 10
-        guard valid, seconds >= offset, seconds - offset <= UInt64(Int64.max) else { return nil }
+        guard line.count > 25, let high = hexValue(of: word(in: line, at: 1)), let low = hexValue(of: word(in: line, at: 9)),
+              hexValue(of: word(in: line, at: 17)) != nil
+        else { return nil }
+        let seconds = high << 32 | low, offset: UInt64 = (1 << 62) + 10
+        guard seconds >= offset, seconds - offset <= UInt64(Int64.max) else { return nil }
         return Timestamp(seconds - offset)
     }
 }

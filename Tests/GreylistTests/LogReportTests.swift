@@ -96,6 +96,47 @@ extension LogReport {
     }
 
     static let key = RecordKey(address: ClientAddress("192.0.2.7")!, ipv4Prefix: 32, ipv6Prefix: 64)
+
+    /// The label is read eight digits at a time: a digit of either case reads the same at every position, and a
+    /// byte that is not a hex digit is found at every position, whether or not it is next to one.
+    @Test func everyDigitOfTheLabelIsChecked() {
+        let line = " cqgreylist: pid=7 ip=1.2.3.4 action=pass reason=known"
+        let label = Array(Self.stamp.utf8.dropFirst())
+        #expect(reading("@" + String(decoding: label, as: UTF8.self) + line) == "@\(Self.time) pass known")
+        #expect(reading("@" + Self.stamp.dropFirst().uppercased() + line) == "@\(Self.time) pass known")
+        for position in label.indices {
+            for bad: UInt8 in [0x00, 0x2f, 0x3a, 0x40, 0x47, 0x60, 0x67, 0x7f, 0x80, 0xb0, 0xff] {
+                var bytes = Array("@".utf8) + label + Array(line.utf8)
+                bytes[1 + position] = bad
+                #expect(throws: UnreadableLogLine("bad multilog timestamp"), "byte \(bad) at \(position)") {
+                    try LogLine.parse(bytes.span)
+                }
+            }
+        }
+    }
+
+    /// Fields are searched eight bytes at a time, then byte by byte near the end: keys and words of every length,
+    /// ending anywhere in a word or at the line's end, read back whole, and a bad byte anywhere in a key is found.
+    @Test func fieldsOfEveryLengthEndingAnywhere() {
+        for length in 1...30 {
+            let key = String(String(repeating: "1234567890", count: 3).prefix(length))
+            for padding in 0..<8 {
+                let ip = String(repeating: "9", count: 1 + padding)
+                #expect(reading("cqgreylist: pid=7 ip=\(ip) key=\(key) action=pass reason=known") == "pass known key=\(key)")
+                #expect(reading("cqgreylist: pid=7 ip=\(ip) key=\(key) action=greylist age=\(key.prefix(18)) reason=early")
+                        == "greylist early key=\(key) age=\(Int(key.prefix(18))!)")
+            }
+            for position in 0..<length {
+                for bad: UInt8 in [0x00, 0x09, 0x20, 0x7f, 0x80, 0xff] {
+                    var bytes = Array("cqgreylist: pid=7 ip=1 key=\(key) action=pass reason=known".utf8)
+                    bytes[27 + position] = bad
+                    let expected = bad == 0x20 && position > 0 ? UnreadableLogLine("no action=pass, greylist or logonly")
+                        : UnreadableLogLine("bad key= field")
+                    #expect(throws: expected, "byte \(bad) at \(position) of \(length)") { try LogLine.parse(bytes.span) }
+                }
+            }
+        }
+    }
 }
 
 @Suite struct LogReportTests {
