@@ -9,7 +9,9 @@
 extension LogLine {
     /// What one line of a log says, with its multilog time where the line is the wrapper's and has one. A line
     /// that is not the wrapper's (tcpserver's, another program's) is `.other`; a wrapper line that does not
-    /// follow the grammar throws.
+    /// follow the grammar throws. Inlined into the report's loop over lines: the entry then stays in registers
+    /// instead of being returned through memory (a tenth of a report's time, measured).
+    @inline(__always)
     public static func parse(_ line: Span<UInt8>) throws(UnreadableLogLine) -> (time: Timestamp?, entry: LogEntry) {
         var index = 0, time: Timestamp?
         if line.count > 0 && line[0] == UInt8(ascii: "@") {
