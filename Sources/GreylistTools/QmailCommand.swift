@@ -10,6 +10,13 @@ public protocol QmailCommand: ParsableCommand {
 }
 
 extension QmailCommand {
+    /// Says `text` on stderr as the program's fatal error (`cqgreylist-report: fatal: …`) and gives back `status`,
+    /// for `return fatal(…, .badInput)`.
+    public func fatal(_ text: String, _ status: ExitStatus) -> ExitStatus {
+        logToStandardError("\(Self.configuration.commandName ?? "cqgreylist"): fatal: \(text)\n")
+        return status
+    }
+
     /// Parses the command line, runs the command and exits: `--help` prints and exits 0, a usage error
     /// prints to stderr and exits 100.
     public static func runWithQmailExitCodes() -> Never {

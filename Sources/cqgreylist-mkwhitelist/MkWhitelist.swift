@@ -120,11 +120,6 @@ func printError(_ text: String) {
     logToStandardError(text + "\n")
 }
 
-func fatal(_ text: String, _ status: ExitStatus) -> ExitStatus {
-    printError("cqgreylist-mkwhitelist: fatal: \(text)")
-    return status
-}
-
 @main
 enum Main {
     static func main() { MkWhitelist.runWithQmailExitCodes() }

@@ -190,11 +190,6 @@ struct Report: QmailCommand {
     }
 }
 
-func fatal(_ text: String, _ status: ExitStatus) -> ExitStatus {
-    logToStandardError("cqgreylist-report: fatal: \(text)\n")
-    return status
-}
-
 @main
 enum Main {
     static func main() { Report.runWithQmailExitCodes() }
