@@ -98,7 +98,7 @@ extension LogLine {
                                    byteTest: (UInt8) -> Bool) -> Int {
         var index = start
         while line.count - index >= 8 {
-            let offset = wordTest(word(in: line, at: index))
+            let offset = wordTest(eightBytes(in: line, at: index))
             if offset < 8 { return index + offset }
             index += 8
         }
@@ -109,7 +109,7 @@ extension LogLine {
     /// The eight bytes of `line` at `index` (at least eight are left there) as one word, the first in the lowest
     /// bits: the compiler makes it one load.
     @inline(__always)
-    private static func word(in line: Span<UInt8>, at index: Int) -> UInt64 {
+    private static func eightBytes(in line: Span<UInt8>, at index: Int) -> UInt64 {
         let bytes = line.extracting(index..<index + 8)
         var word: UInt64 = 0
         for offset in 0..<8 { word |= UInt64(bytes[offset]) << (8 * UInt64(offset)) }
@@ -163,8 +163,8 @@ extension LogLine {
     /// TAI64N labels count from 2^62 + 10 s at the Unix epoch (daemontools' tai64nlocal subtracts the same); the
     /// last eight digits, the nanoseconds, are only checked.
     private static func taiLabel(_ line: Span<UInt8>) -> Timestamp? {
-        guard line.count > 25, let high = hexValue(of: word(in: line, at: 1)), let low = hexValue(of: word(in: line, at: 9)),
-              hexValue(of: word(in: line, at: 17)) != nil
+        guard line.count > 25, let high = hexValue(of: eightBytes(in: line, at: 1)), let low = hexValue(of: eightBytes(in: line, at: 9)),
+              hexValue(of: eightBytes(in: line, at: 17)) != nil
         else { return nil }
         let seconds = high << 32 | low, offset: UInt64 = (1 << 62) + 10
         guard seconds >= offset, seconds - offset <= UInt64(Int64.max) else { return nil }

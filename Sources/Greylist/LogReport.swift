@@ -137,6 +137,10 @@ public struct LogReport: Sendable {
     /// Makes room for `count` clients at once rather than growing step by step (each step rehashes them all).
     public mutating func reserveClients(_ count: Int) { clients.reserve(count) }
 
+    /// Makes the changes to clients' tallies that still wait in a batch. Call it once the lines are added:
+    /// the report reads the same without, but each reading then works on a copy of the tallies.
+    public mutating func finish() { clients.makeWaitingChanges() }
+
     /// Takes in one line (without its newline); returns why it could not be read, if it could not. A line
     /// longer than `maximumLineLength` is unreadable if it is the wrapper's, skipped as another program's if not.
     @discardableResult
@@ -290,6 +294,8 @@ public struct LogReport: Sendable {
     /// The ages at `quantiles` (fractions of 0...1, ascending) of the retries, by the nearest-rank method; nil
     /// without retries.
     public func retryAges(atQuantiles quantiles: [(numerator: Int, denominator: Int)]) -> [Seconds]? {
+        precondition(zip(quantiles, quantiles.dropFirst()).allSatisfy { $0.numerator * $1.denominator <= $1.numerator * $0.denominator },
+                     "quantiles in ascending order")
         let ages = retryAges.sorted { $0.key < $1.key }, total = ages.reduce(0) { $0 + $1.value }
         guard total > 0 else { return nil }
         var found: [Seconds] = [], seen = 0, next = ages.makeIterator()
@@ -340,6 +346,7 @@ public struct LogReport: Sendable {
             a.retries != b.retries ? a.retries > b.retries : keyPrecedes(a.key, b.key)
         }
         var top: [(key: Key, retries: Int)] = []
+        guard count > 0 else { return top }
         for entry in entries {
             guard top.count < count || ranksBefore(entry, top[top.count - 1]) else { continue }
             top.insert(entry, at: top.firstIndex { ranksBefore(entry, $0) } ?? top.count)
@@ -416,12 +423,14 @@ struct ClientKey: Equatable, Sendable {
                                                                             other.words.2.byteSwapped)
     }
 
-    /// The key's hash under a secret `seed`: three rounds of multiply and shift, one per word (a tenth of
-    /// `Hasher`'s time here, measured; the seed keeps keys from being crafted to collide).
+    /// The key's hash under a secret `seed`: a multiply and shift round per word, and one more so that every
+    /// bit of the last word reaches the low bits a table uses (a tenth of `Hasher`'s time here, measured; the
+    /// seed keeps keys from being crafted to collide).
     func hash(seed: UInt64) -> Int {
         var hash = (seed ^ words.0) &* 0x9E37_79B9_7F4A_7C15
         hash = (hash ^ hash >> 29 ^ words.1) &* 0xBF58_476D_1CE4_E5B9
         hash = (hash ^ hash >> 31 ^ words.2) &* 0x94D0_49BB_1331_11EB
+        hash = (hash ^ hash >> 32) &* 0xD6E8_FEB8_6659_FD93
         return Int(truncatingIfNeeded: hash ^ hash >> 32)
     }
 }
@@ -464,9 +473,12 @@ struct ClientTable: Sendable {
     }
 
     /// Makes the changes that wait, in order.
-    private mutating func makeWaitingChanges() {
+    mutating func makeWaitingChanges() {
         var mask = slots.count - 1
-        for change in waiting { looked |= slots[change.hash & mask].key.firstWord }   // independent reads: their misses overlap
+        for change in waiting {   // independent reads, their misses overlapping: the key, and the tally (a slot may span two cache lines)
+            let slot = slots[change.hash & mask]
+            looked |= slot.key.firstWord | UInt64(slot.tally.earlyRetries)
+        }
         for (key, hash, change) in waiting {
             var index = hash & mask
             while !slots[index].key.isFree && slots[index].key != key { index = (index + 1) & mask }

@@ -44,9 +44,11 @@ extension LogReport {
             }
         }
 
-        let early = mostEarlyRetries(top)
-        output.append("retried too early most often:" + (early.isEmpty ? " none more than once" : ""))
-        for (key, count) in early { output.append("  \(key) \(count)") }
+        if top > 0 {
+            let early = mostEarlyRetries(top)
+            output.append("retried too early most often:" + (early.isEmpty ? " none more than once" : ""))
+            for (key, count) in early { output.append("  \(key) \(count)") }
+        }
         output.append("store errors: \(storeErrorTotal)")
         for (text, count) in storeErrorCounts.prefix(top) { output.append("  \(count) \(text)") }
         output.append("warnings: \(warningTotal)")

@@ -109,6 +109,7 @@ struct Report: QmailCommand {
                 report.append(part.report)
             }
         }
+        report.finish()
         if problems > Self.reportedProblems {
             logToStandardError("cqgreylist-report: ... and \(problems - Self.reportedProblems) more unreadable lines\n")
         }
@@ -157,6 +158,7 @@ struct Report: QmailCommand {
             } catch {
                 part.error = error
             }
+            part.report.finish()
             parts.withLock { $0[index] = part }
         }
         return parts.withLock { $0 }

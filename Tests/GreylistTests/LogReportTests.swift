@@ -196,6 +196,8 @@ extension LogReport {
         #expect(report.clientCounts.retriedWithoutGreylisting == 1)
         #expect(report.retries.count == 3 && report.retries.totalAge == 4250)
         #expect(report.mostEarlyRetries(10).map { "\($0.key) \($0.retries)" } == ["10.0.0.2 3"])
+        #expect(report.mostEarlyRetries(0).isEmpty)
+        #expect(!report.text(top: 0).contains { $0.hasPrefix("retried too early") } && report.text(top: 1).contains("  10.0.0.2 3"))
         #expect(report.storeErrorCounts.map { "\($0.count) \($0.text)" } == ["2 mkdir: Permission denied", "1 create: No space left on device"])
         #expect(report.warningCounts.map { "\($0.count) \($0.text)" }
                 == ["2 record dated ahead of the clock: started over as of now", "1 bad CQGREYLIST_DELAY value …"])
@@ -317,6 +319,9 @@ extension LogReport {
         #expect((whole.clientCounts.greylisted, whole.clientCounts.passed, whole.clientCounts.retriedWithoutGreylisting) == (greylisted, passed, 0))
         let top = early.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(20)
         #expect(whole.mostEarlyRetries(20).map { "\($0.key) \($0.retries)" } == top.map { "\($0.key) \($0.value)" })
+        var finished = whole
+        finished.finish()
+        #expect(finished.text() == whole.text())
         var parts = report(lines[..<2345].map { ($0.time, $0.line) })
         parts.append(report(lines[2345...].map { ($0.time, $0.line) }))
         #expect(parts.text() == whole.text())
