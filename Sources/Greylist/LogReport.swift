@@ -467,7 +467,6 @@ struct ClientTable: Sendable {
 
     /// Changes the tally of `key` (starting an empty one if it has none), now or with the batch it joins.
     mutating func update(_ key: ClientKey, _ change: LogReport.ClientTally.Change) {
-        if waiting.capacity < Self.batch { waiting.reserveCapacity(Self.batch) }
         waiting.append((key, key.hash(seed: seed), change))
         if waiting.count == Self.batch { makeWaitingChanges() }
     }
