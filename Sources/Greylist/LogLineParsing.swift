@@ -18,8 +18,7 @@ extension LogLine {
             // Most lines of a log are other programs': find that out before decoding the label.
             index = 25   // where a TAI64N label's space is
             if line.count <= index || line[index] != UInt8(ascii: " ") {
-                index = 0
-                while index < line.count && line[index] != UInt8(ascii: " ") { index += 1 }
+                index = firstIndex(in: line, from: 0, wordTest: firstSpace) { $0 == UInt8(ascii: " ") }
             }
             index += 1
             guard skip(Word.program, in: line, at: &index) else { return (nil, .other) }
