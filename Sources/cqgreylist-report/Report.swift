@@ -81,6 +81,10 @@ struct Report: QmailCommand {
             guard problems <= Self.reportedProblems else { return }
             logToStandardError("\(LogLine.escaped(file, limit: 4096)):\(number): unreadable (\(problem.problem)): \(text)\n")
         }
+        func reportFailure(_ error: Errno, file: String) {
+            logToStandardError("cqgreylist-report: unable to read \(LogLine.escaped(file, limit: 4096)): \(error)\n")
+            failed = true
+        }
         for input in inputs() {
             let name = input ?? "-"
             let parts = input.map { Self.partCount(ofFileAt: $0) } ?? 1
@@ -92,17 +96,13 @@ struct Report: QmailCommand {
                         reportProblem(problem, file: name, number: number, text: Self.excerpt(line))
                     }
                 } catch {
-                    logToStandardError("cqgreylist-report: unable to read \(LogLine.escaped(name, limit: 4096)): \(error)\n")
-                    failed = true
+                    reportFailure(error, file: name)
                 }
                 continue
             }
             var linesBefore = 0
             for part in Self.read(name, in: parts, template: report) {
-                if let error = part.error {
-                    logToStandardError("cqgreylist-report: unable to read \(LogLine.escaped(name, limit: 4096)): \(error)\n")
-                    failed = true
-                }
+                if let error = part.error { reportFailure(error, file: name) }
                 for (number, problem, text) in part.problems { reportProblem(problem, file: name, number: linesBefore + number, text: text) }
                 problems += part.report.unreadableLines - part.problems.count
                 linesBefore += part.report.lines
