@@ -24,10 +24,7 @@ extension LogReport {
             ("cqgreylist_log_fatal_lines", "Connections whose next program could not be run.", fatalLines),
             ("cqgreylist_log_unreadable_lines", "Lines of cqgreylist that could not be read.", unreadableLines),
         ]
-        for (name, help, value) in gauges {
-            out.family(name, .gauge, help: help)
-            out.sample(name, [], Int64(value))
-        }
+        for (name, help, value) in gauges { out.gauge(name, help: help, Int64(value)) }
         let retries = self.retries
         out.family("cqgreylist_log_retry_delay_seconds", .summary, help: "Age of the record when a greylisted client's retry passed.")
         if let ages = retryAges(atQuantiles: Self.quantiles.map { $0.fraction }) {
@@ -38,10 +35,8 @@ extension LogReport {
         out.sample("cqgreylist_log_retry_delay_seconds_sum", [], retries.totalAge)
         out.sample("cqgreylist_log_retry_delay_seconds_count", [], Int64(retries.count))
         if let firstTime, let lastTime {
-            out.family("cqgreylist_log_first_line_timestamp_seconds", .gauge, help: "Time of the first line counted.")
-            out.sample("cqgreylist_log_first_line_timestamp_seconds", [], firstTime)
-            out.family("cqgreylist_log_last_line_timestamp_seconds", .gauge, help: "Time of the last line counted.")
-            out.sample("cqgreylist_log_last_line_timestamp_seconds", [], lastTime)
+            out.gauge("cqgreylist_log_first_line_timestamp_seconds", help: "Time of the first line counted.", firstTime)
+            out.gauge("cqgreylist_log_last_line_timestamp_seconds", help: "Time of the last line counted.", lastTime)
         }
         return out
     }
@@ -79,10 +74,7 @@ extension SweepCounts {
             gauges.append(("cqgreylist_clean_removed_records", "Expired records the cleaner removed.", removed))
             gauges.append(("cqgreylist_clean_repaired_records", "Records dated ahead of the clock the cleaner set to now.", repaired))
         }
-        for (name, help, value) in gauges {
-            out.family(name, .gauge, help: help)
-            out.sample(name, [], Int64(value))
-        }
+        for (name, help, value) in gauges { out.gauge(name, help: help, Int64(value)) }
         let duration = statistics == nil ? "cqgreylist_clean_duration_seconds" : "cqgreylist_state_scan_duration_seconds"
         out.family(duration, .gauge, help: "How long the scan of the state directory took.")
         out.sample(duration, milliseconds: milliseconds)
@@ -101,9 +93,8 @@ extension SweepCounts {
             out.sample("cqgreylist_state_record_age_seconds_sum", [("state", state)], total)
             out.sample("cqgreylist_state_record_age_seconds_count", [("state", state)], Int64(cumulative))
         }
-        out.family("cqgreylist_state_never_came_back_records", .gauge,
-                   help: "Pending records past the retry window: clients greylisting kept out.")
-        out.sample("cqgreylist_state_never_came_back_records", [], Int64(statistics.neverCameBack))
+        out.gauge("cqgreylist_state_never_came_back_records", help: "Pending records past the retry window: clients greylisting kept out.",
+                  Int64(statistics.neverCameBack))
         out.family("cqgreylist_state_busiest_prefix_records", .gauge, help: "Records in the busiest /24 and /64 prefixes.")
         for (prefix, count) in statistics.busiest.v4 {
             out.sample("cqgreylist_state_busiest_prefix_records", [("prefix", Network(prefix, prefixLength: 24).key)], Int64(count))

@@ -26,6 +26,12 @@ public struct PrometheusText: Sendable {
         text += "# HELP \(name) \(escaped)\n# TYPE \(name) \(type.rawValue)\n"
     }
 
+    /// A gauge family of one sample without labels.
+    public mutating func gauge(_ name: String, help: String, _ value: Int64) {
+        family(name, .gauge, help: help)
+        sample(name, [], value)
+    }
+
     /// One sample: `name{label="value",...} value`.
     public mutating func sample(_ name: String, _ labels: [(name: String, value: String)] = [], _ value: Int64) {
         sample(name, labels, formatted: "\(value)")
