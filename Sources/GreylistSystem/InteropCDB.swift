@@ -120,43 +120,27 @@ public func uniqueTemporaryPath(besides path: String) -> String {
     path + ".tmp.\(getpid()).\(String(UInt64.random(in: .min ... .max), radix: 16))"
 }
 
-/// Writes a cdb at `path` atomically: a temp file (`temporaryPath`, by default a unique name beside `path`) made
-/// with O_EXCL (never through a symlink), filled by `body` through `add`, fsync'd, mode 0644, renamed over `path`.
-/// If `body` returns false or anything fails (or, with `removeTemporaryCDBOnTermination`, a signal ends the
-/// process), the temp file is removed and `path` is left as it was. Calls `cdb_make_add(3)`, `rename(2)`.
+/// Writes a cdb at `path` atomically (`writeFileAtomically`), filled by `body` through `add`: if `body` returns
+/// false or anything fails (or, with `removeTemporaryCDBOnTermination`, a signal ends the process), the temp file
+/// is removed and `path` is left as it was. Calls `cdb_make_add(3)`.
 public func writeCDB(atPath path: String, temporaryPath: String? = nil,
                      _ body: (_ add: (_ key: [UInt8], _ value: ArraySlice<UInt8>) -> Void) -> Bool) throws(FileError) -> Bool {
     let temporary = temporaryPath ?? uniqueTemporaryPath(besides: path)
     let cPath = unsafe strdup(temporary)
     unsafe temporaryCDBPath = cPath
     defer { unsafe temporaryCDBPath = nil; unsafe free(cPath) }
-    let fd: CInt
-    do { fd = try openFile(atPath: temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644) } catch {
-        throw FileError(operation: "create", path: temporary, problem: error.description)
-    }
-    var maker = unsafe cdb_make()
-    var failure: (operation: String, error: Errno)?
-    unsafe cdb_make_start(&maker, fd)
-    let complete = body { key, value in
-        let added = unsafe key.withUnsafeBytes { key in
-            unsafe value.withUnsafeBytes { unsafe cdb_make_add(&maker, key.baseAddress, UInt32(key.count), $0.baseAddress, UInt32($0.count)) }
+    return try writeFileAtomically(atPath: path, temporaryPath: temporary) { (fd) throws(Errno) in
+        var maker = unsafe cdb_make(), failure: Errno?
+        unsafe cdb_make_start(&maker, fd)
+        let complete = body { key, value in
+            let added = unsafe key.withUnsafeBytes { key in
+                unsafe value.withUnsafeBytes { unsafe cdb_make_add(&maker, key.baseAddress, UInt32(key.count), $0.baseAddress, UInt32($0.count)) }
+            }
+            if added < 0 && failure == nil { failure = Errno(rawValue: cqgreylist_errno()) }
         }
-        if added < 0 && failure == nil { failure = ("write", Errno(rawValue: cqgreylist_errno())) }
+        if let failure { throw failure }
+        guard complete else { return false }
+        _ = try valueOrErrno { unsafe cdb_make_finish(&maker) }
+        return true
     }
-    do throws(Errno) {
-        if complete && failure == nil {
-            _ = try valueOrErrno { unsafe cdb_make_finish(&maker) }
-            _ = try valueOrErrno { fsync(fd) }
-            _ = try valueOrErrno { fchmod(fd, 0o644) }
-        }
-    } catch {
-        failure = ("write", error)
-    }
-    do { try closeFile(fd) } catch { failure = failure ?? ("close", error) }
-    if complete, failure == nil {
-        do { _ = try valueOrErrno { unsafe rename(temporary, path) }; return true } catch { failure = ("rename to \(path)", error) }
-    }
-    unsafe unlink(temporary)
-    if let failure { throw FileError(operation: failure.operation, path: temporary, problem: failure.error.description) }
-    return false
 }

@@ -174,27 +174,33 @@ public func forEachChunk(ofFileAt path: String?, _ body: (ArraySlice<UInt8>) -> 
 }
 
 
-/// Writes `text` to `path` atomically: a temp file beside it (`uniqueTemporaryPath(besides:)`, made with O_EXCL,
-/// never through a symlink), written, fsync'd, given `mode`, renamed over `path`. On any failure the temp file is
-/// removed and `path` is left as it was. Calls `write(2)`, `fsync(2)`, `fchmod(2)`, `rename(2)`.
-public func writeFileAtomically(atPath path: String, text: String, mode: mode_t = 0o644) throws(FileError) {
-    let temporary = uniqueTemporaryPath(besides: path)
+/// Writes the file at `path` atomically: a temp file (`temporaryPath`, by default `uniqueTemporaryPath(besides:)`)
+/// made with O_EXCL (never through a symlink), filled by `fill`, fsync'd, given `mode`, renamed over `path`. If
+/// `fill` returns false (nothing is renamed, and false is returned) or anything fails, the temp file is removed
+/// and `path` is left as it was. Calls `fsync(2)`, `fchmod(2)`, `rename(2)`.
+@discardableResult
+public func writeFileAtomically(atPath path: String, temporaryPath: String? = nil, mode: mode_t = 0o644,
+                                _ fill: (_ fd: CInt) throws(Errno) -> Bool) throws(FileError) -> Bool {
+    let temporary = temporaryPath ?? uniqueTemporaryPath(besides: path)
     let fd: CInt
     do { fd = try openFile(atPath: temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: mode) } catch {
         throw FileError(operation: "create", path: temporary, problem: error.description)
     }
-    var failure: (operation: String, error: Errno)?
+    var failure: (operation: String, error: Errno)?, complete = false
     do throws(Errno) {
-        try writeAll(text, to: fd)
-        _ = try valueOrErrno { fsync(fd) }
-        _ = try valueOrErrno { fchmod(fd, mode) }
+        complete = try fill(fd)
+        if complete {
+            _ = try valueOrErrno { fsync(fd) }
+            _ = try valueOrErrno { fchmod(fd, mode) }
+        }
     } catch {
         failure = ("write", error)
     }
     do { try closeFile(fd) } catch { failure = failure ?? ("close", error) }
-    if failure == nil {
-        do { _ = try valueOrErrno { unsafe rename(temporary, path) }; return } catch { failure = ("rename to \(path)", error) }
+    if complete, failure == nil {
+        do { _ = try valueOrErrno { unsafe rename(temporary, path) }; return true } catch { failure = ("rename to \(path)", error) }
     }
     unsafe unlink(temporary)
     if let failure { throw FileError(operation: failure.operation, path: temporary, problem: failure.error.description) }
+    return false
 }
