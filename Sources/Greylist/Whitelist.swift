@@ -128,10 +128,9 @@ public enum Whitelist {
         return start < end ? content[start..<end] : nil
     }
 
-    /// Calls `network` for each network an entry means.
-    public static func parseEntry(_ entry: ArraySlice<UInt8>, maskingHostBits: Bool = false,
-                                  _ network: (Network) -> Void) throws(WhitelistError) {
-        if entry.contains(where: isBlank) { throw WhitelistError("one entry per line, found \(quoted(entry))") }
+    /// Calls `network` for each network an entry means (one without blanks: `parseLine` checks).
+    private static func parseEntry(_ entry: ArraySlice<UInt8>, maskingHostBits: Bool = false,
+                                   _ network: (Network) -> Void) throws(WhitelistError) {
         if let slash = entry.firstIndex(of: UInt8(ascii: "/")) {
             network(try parseCIDR(entry, slash: slash, maskingHostBits: maskingHostBits))
         } else if let dash = entry.firstIndex(of: UInt8(ascii: "-")) {
