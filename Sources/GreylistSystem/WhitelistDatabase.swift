@@ -22,7 +22,6 @@ public struct WhitelistDatabase: Sendable {
     /// file, corrupt, unreadable, or not a cqgreylist whitelist (no prefix-lengths record: a tcprules cdb, say)
     /// throws (the wrapper logs it and treats it as no match).
     public func entry(matching address: ClientAddress?, hostName: String? = nil) throws(FileError) -> String? {
-        let host = hostName.flatMap { HostName($0) }
         let lookup: Lookup?
         do {
             lookup = try lookUpCDB(atPath: path, maximumValueLength: Self.maximumRecordLength) { (find) throws(CDBError) -> Lookup in
@@ -38,7 +37,7 @@ public struct WhitelistDatabase: Sendable {
                         return match == nil
                     }
                 }
-                if match == nil, let host, let labelIndex = try find(HostLabels.key) {
+                if match == nil, let hostName, let host = HostName(hostName), let labelIndex = try find(HostLabels.key) {
                     guard let labels = HostLabels(bytes: labelIndex) else { return .badIndex("host-labels") }
                     try labels.forEachKey(for: host) { (key) throws(CDBError) -> Bool in
                         match = try find(key)
