@@ -42,7 +42,7 @@ let package = Package(
         // DNS lookups for the whitelist compiler's SPF entries, through c-ares: linked by cqgreylist-mkwhitelist only.
         .target(
             name: "GreylistDNS",
-            dependencies: ["Greylist", "CAres"],
+            dependencies: ["Greylist", "GreylistSystem", "CAres"],
             swiftSettings: [.strictMemorySafety()]),
 
         // The administrator's tools may use ArgumentParser (and with it FoundationEssentials).

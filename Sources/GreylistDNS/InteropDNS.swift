@@ -1,6 +1,7 @@
 // c-ares: one DNS query at a time, answered or given up within a deadline, and the answer's records.
 // The Interop*.swift files are the only ones that touch pointers.
 import Glibc
+import GreylistSystem
 internal import CAres
 
 /// A DNS record type the SPF expansion asks for.
@@ -71,9 +72,9 @@ struct DNSReply {
         }, context)
         // The loop ends only once the callback has run (ares_cancel calls it at once): none can run after
         // `reply` is released, not from ares_process_fd for the next query nor from ares_destroy.
-        let start = Self.milliseconds()
+        let start = monotonicMilliseconds()
         while !reply.value.finished {
-            let remaining = deadline - (Self.milliseconds() - start)
+            let remaining = deadline - Int(monotonicMilliseconds() - start)
             if remaining <= 0 {
                 unsafe ares_cancel(channel)   // calls back with ARES_ECANCELLED
                 continue
@@ -115,12 +116,6 @@ struct DNSReply {
             }
         }
         return reply.value
-    }
-
-    private static func milliseconds() -> Int {
-        var now = timespec()
-        unsafe clock_gettime(CLOCK_MONOTONIC, &now)
-        return now.tv_sec * 1000 + now.tv_nsec / 1_000_000
     }
 
     /// The TXT records of an answer, each one's strings joined. Calls `ares_parse_txt_reply_ext(3)`.
