@@ -28,6 +28,9 @@ public struct RedisRecords: Equatable, Sendable {
     /// A record store layout with keys under `prefix`, living as long as `policy` keeps records.
     public init(prefix: String, policy: Policy) { (self.prefix, self.policy) = (prefix, policy) }
 
+    /// The layout the settings give: their key prefix and policy.
+    public init(settings: Settings) { self.init(prefix: settings.redisPrefix, policy: settings.policy) }
+
     /// The Redis key of a record: `cqgreylist:192.0.2.7`, `cqgreylist:2001:db8:1:2::`.
     public func key(for recordKey: RecordKey) -> [UInt8] { Array(prefix.utf8) + recordKey.name.utf8 }
 

@@ -5,12 +5,15 @@ import Greylist
 public final class RedisToolConnection {
     /// The server connected to.
     public let server: RedisServer
+    /// The keys, values and lifetimes of the settings' records.
+    public let records: RedisRecords
     private let connection: RedisConnection
     private let timeout: Milliseconds
 
     /// Connects with the settings' servers and password file; each exchange may take `timeout`.
     public init(settings: Settings, timeout: Milliseconds = 10_000) throws(RedisStoreError) {
         self.timeout = timeout
+        records = RedisRecords(settings: settings)
         let first = try redisCredentials(passwordFile: settings.redisPasswordFile)?.authCommand ?? [Array("PING".utf8)]
         let answer = try connectToFirstAnswering(settings.redisServers, [first], deadline: monotonicMilliseconds() + timeout)
         (connection, server) = (answer.connection, answer.server)
@@ -35,9 +38,9 @@ public final class RedisToolConnection {
         return now
     }
 
-    /// Reports each record under `records`' prefix as the cleaner's sweep does (`.record`, or `.skipped` for a
+    /// Reports each record under the prefix as the cleaner's sweep does (`.record`, or `.skipped` for a
     /// key that holds no record), reading them with `SCAN` and `MGET` in batches, so memory stays flat.
-    public func scan(_ records: RedisRecords, batchSize: Int = 1000, _ report: (SweepEvent) -> Void) throws(RedisStoreError) {
+    public func scan(batchSize: Int = 1000, _ report: (SweepEvent) -> Void) throws(RedisStoreError) {
         let pattern = Array(records.prefix.utf8).flatMap { Self.isGlobSpecial($0) ? [UInt8(ascii: "\\"), $0] : [$0] } + [UInt8(ascii: "*")]
         var cursor = Array("0".utf8)
         repeat {
@@ -85,20 +88,20 @@ public final class RedisToolConnection {
         then return 0 end redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) return 1
         """
 
-    /// Copies `records` (read from a state directory) into Redis, keeping their times and giving each the time
+    /// Copies `batch` (records read from a state directory) into Redis, keeping their times and giving each the time
     /// to live it has left at the server's `now`; expired records are skipped, and a key Redis already has is
     /// kept unless it is pending and the copied record passed. One round trip per batch.
-    public func copy(_ batch: [(RecordKey, Record)], layout: RedisRecords, now: Timestamp, into counts: inout CopyCounts)
+    public func copy(_ batch: [(RecordKey, Record)], now: Timestamp, into counts: inout CopyCounts)
         throws(RedisStoreError) {
         var commands: [[[UInt8]]] = []
         for (key, record) in batch {
             var record = record
-            if layout.policy.isFromTheFuture(record, now: now) {   // started over now, as the wrapper would
+            if records.policy.isFromTheFuture(record, now: now) {   // started over now, as the wrapper would
                 record = if case .pending = record { .pending(firstSeen: now) } else { .passed(lastSeen: now) }
             }
-            if layout.policy.isExpired(record, now: now) { counts.expired += 1; continue }
-            commands.append([Array("EVAL".utf8), Array(Self.copyScript.utf8), Array("1".utf8), layout.key(for: key),
-                             RedisRecords.value(of: record), Array("\(layout.timeToLive(of: record, now: now))".utf8)])
+            if records.policy.isExpired(record, now: now) { counts.expired += 1; continue }
+            commands.append([Array("EVAL".utf8), Array(Self.copyScript.utf8), Array("1".utf8), records.key(for: key),
+                             RedisRecords.value(of: record), Array("\(records.timeToLive(of: record, now: now))".utf8)])
         }
         guard !commands.isEmpty else { return }
         for reply in try exchange(commands) {

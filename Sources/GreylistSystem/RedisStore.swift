@@ -28,7 +28,7 @@ public final class RedisStore: RecordStore {
     /// A store on the settings' servers, with their prefix, budget and password file.
     public init(settings: Settings) {
         servers = settings.redisServers
-        records = RedisRecords(prefix: settings.redisPrefix, policy: settings.policy)
+        records = RedisRecords(settings: settings)
         budget = settings.redisTimeout
         passwordFile = settings.redisPasswordFile
     }

@@ -16,9 +16,8 @@ extension Clean {
         let statistics: RecordStatistics
         do {
             let connection = try RedisToolConnection(settings: settings)
-            let layout = RedisRecords(prefix: settings.redisPrefix, policy: settings.policy)
             var scanned = RecordStatistics(now: try connection.time(), policy: settings.policy)
-            try connection.scan(layout) { event in
+            try connection.scan { event in
                 counts.count(event)
                 scanned.add(event)
                 if case .problem(let line) = event.message(dryRun: true, verbose: verbose) { report(line) }
@@ -47,7 +46,7 @@ extension Clean {
         let directory = LogLine.escaped(settings.directory, limit: 4096)
         var counts = SweepCounts(), copies = RedisToolConnection.CopyCounts(), batch: [(RecordKey, Record)] = []
         var failure: RedisStoreError?
-        let connection: RedisToolConnection, layout = RedisRecords(prefix: settings.redisPrefix, policy: settings.policy)
+        let connection: RedisToolConnection
         let now: Timestamp
         do {
             connection = try RedisToolConnection(settings: settings)
@@ -63,7 +62,7 @@ extension Clean {
                 guard failure == nil, case .record(let key, let record) = event else { return }
                 batch.append((key, record))
                 guard batch.count == 1000 else { return }
-                do throws(RedisStoreError) { try connection.copy(batch, layout: layout, now: now, into: &copies) } catch { failure = error }
+                do throws(RedisStoreError) { try connection.copy(batch, now: now, into: &copies) } catch { failure = error }
                 batch = []
             }
         } catch {
@@ -72,7 +71,7 @@ extension Clean {
         }
         do {
             if let failure { throw failure }
-            try connection.copy(batch, layout: layout, now: now, into: &copies)
+            try connection.copy(batch, now: now, into: &copies)
         } catch {
             report("fatal: \(error)")
             return .systemError
