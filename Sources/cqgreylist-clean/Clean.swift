@@ -111,8 +111,8 @@ struct Clean: QmailCommand {
         }
         let elapsed = Double(monotonicMilliseconds() - started) / 1000
         print("cqgreylist-clean: " + counts.summary(changing: changing, seconds: elapsed))
-        if let prometheus, !writeMetrics(counts.metrics(changing: changing, milliseconds: Int64(elapsed * 1000), statistics: statistics),
-                                         to: prometheus, program: "cqgreylist-clean") {
+        if let prometheus,
+           !writeMetrics(counts.metrics(changing: changing, milliseconds: Int64(elapsed * 1000), statistics: statistics), to: prometheus) {
             return .systemError
         }
         return counts.errors == 0 ? .ok : .systemError

@@ -32,8 +32,8 @@ extension Clean {
         }
         let milliseconds = monotonicMilliseconds() - started
         print("cqgreylist-clean: " + counts.summary(changing: false, seconds: Double(milliseconds) / 1000))
-        if let prometheus, !writeMetrics(counts.metrics(changing: false, milliseconds: milliseconds, statistics: statistics),
-                                         to: prometheus, program: "cqgreylist-clean") {
+        if let prometheus,
+           !writeMetrics(counts.metrics(changing: false, milliseconds: milliseconds, statistics: statistics), to: prometheus) {
             return .systemError
         }
         return .ok

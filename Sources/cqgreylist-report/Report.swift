@@ -116,7 +116,7 @@ struct Report: QmailCommand {
         if !quiet {
             for line in report.text(top: top) { print(line) }
         }
-        if let prometheus, !writeMetrics(report.metrics, to: prometheus, program: "cqgreylist-report") { return .systemError }
+        if let prometheus, !writeMetrics(report.metrics, to: prometheus) { return .systemError }
         return failed ? .systemError : .ok
     }
 
