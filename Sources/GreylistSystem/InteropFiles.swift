@@ -98,17 +98,17 @@ func withDirectory<T>(atPath path: String, _ body: (CInt) throws(Errno) -> T) th
     return try body(fd)
 }
 
-/// Runs `body` with the file `name` in `directory` open for writing, never through a symlink and never
-/// blocking (a FIFO without a reader fails with ENXIO); false, without calling `body`, if what opened is not
-/// a regular file. Calls `openat(2)`, `fstat(2)`.
+/// Runs `body` with the file `name` in `directory` open for writing and its status as opened, never through a
+/// symlink and never blocking (a FIFO without a reader fails with ENXIO); false, without calling `body`, if what
+/// opened is not a regular file. Calls `openat(2)`, `fstat(2)`.
 private func withRegularFile(named name: String, in directory: CInt, flags: CInt, mode: mode_t = 0,
-                             _ body: (CInt) throws(Errno) -> Void) throws(Errno) -> Bool {
+                             _ body: (CInt, stat) throws(Errno) -> Void) throws(Errno) -> Bool {
     let fd = try valueOrErrno { unsafe cqgreylist_openat(directory, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | flags, mode) }
     defer { try? closeFile(fd) }
     var status = stat()
     _ = try valueOrErrno { unsafe fstat(fd, &status) }
     guard status.st_mode & mode_t(S_IFMT) == mode_t(S_IFREG) else { return false }
-    try body(fd)
+    try body(fd, status)
     return true
 }
 
@@ -126,17 +126,27 @@ func createEmptyFile(named name: String, in directory: CInt, mode: mode_t) throw
 }
 
 /// Writes `bytes` at the start of the regular file `name` in `directory`, which sets its mtime to now; false
-/// if it is not a regular file. Calls `pwrite(2)`.
+/// if it is not a regular file. A write that fails or falls short (a full file system: the kernel moves the mtime
+/// before it finds no room) leaves the file as it was, size and times included, and throws (ENOSPC if short).
+/// Calls `pwrite(2)`, and on failure `ftruncate(2)` and `futimens(2)`.
 func overwriteStart(ofFileNamed name: String, in directory: CInt, with bytes: [UInt8]) throws(Errno) -> Bool {
-    try withRegularFile(named: name, in: directory, flags: 0) { (fd) throws(Errno) in
-        _ = try valueOrErrno { unsafe bytes.withUnsafeBytes { unsafe pwrite(fd, $0.baseAddress, $0.count, 0) } }
+    try withRegularFile(named: name, in: directory, flags: 0) { (fd, before) throws(Errno) in
+        do throws(Errno) {
+            let written = try valueOrErrno { unsafe bytes.withUnsafeBytes { unsafe pwrite(fd, $0.baseAddress, $0.count, 0) } }
+            guard written == bytes.count else { throw Errno(rawValue: ENOSPC) }
+        } catch {
+            _ = ftruncate(fd, before.st_size)
+            var times = [before.st_atim, before.st_mtim]
+            _ = unsafe futimens(fd, &times)
+            throw error
+        }
     }
 }
 
 /// Empties the regular file `name` in `directory`, making it with `mode` if it has vanished, and sets its
 /// mtime to now; false if it is not a regular file. Calls `openat(2)` with `O_TRUNC|O_CREAT`, `futimens(2)`.
 func truncateAndTouch(fileNamed name: String, in directory: CInt, mode: mode_t) throws(Errno) -> Bool {
-    try withRegularFile(named: name, in: directory, flags: O_TRUNC | O_CREAT, mode: mode) { (fd) throws(Errno) in
+    try withRegularFile(named: name, in: directory, flags: O_TRUNC | O_CREAT, mode: mode) { (fd, _) throws(Errno) in
         _ = try valueOrErrno { futimens(fd, nil) }
     }
 }
