@@ -112,9 +112,14 @@ public struct RedisRecords: Equatable, Sendable {
         }
     }
 
-    /// The seconds of a reply to `TIME` (seconds and microseconds, as two strings); nil for any other reply.
+    /// The seconds of a reply to `TIME` (seconds and microseconds, as two strings of digits); nil for any other
+    /// reply, and for a clock outside 2001-2286 (ten digits of seconds): a server whose clock is that wrong (a
+    /// negative time, a reset battery) must not date records.
     public static func serverTime(_ reply: RedisReply) -> Timestamp? {
-        guard case .array(let parts) = reply, parts.count == 2, case .bulk(let seconds) = parts[0] else { return nil }
+        guard case .array(let parts) = reply, parts.count == 2, case .bulk(let seconds) = parts[0],
+              case .bulk(let microseconds) = parts[1], seconds.count == 10, (1...6).contains(microseconds.count),
+              (seconds + microseconds).allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+        else { return nil }
         return Timestamp(String(decoding: seconds, as: UTF8.self))
     }
 
@@ -142,6 +147,18 @@ public struct RedisRecords: Equatable, Sendable {
         }
     }
 
+    /// The error, as it may stand in a log line, of a server that cannot serve records now (DESIGN §3a): loading
+    /// its data (`-LOADING`), running a long script (`-BUSY`), a replica cut off from its master (`-MASTERDOWN`) or
+    /// read-only (`-READONLY`), so the next listed server is tried instead; nil if no reply is such an error.
+    public static func passOverError(in replies: [RedisReply]) -> String? {
+        for reply in replies {
+            guard case .error(let text) = reply else { continue }
+            let code = String(decoding: text.utf8.prefix { $0 != UInt8(ascii: " ") }, as: UTF8.self)
+            if code == "LOADING" || code == "BUSY" || code == "MASTERDOWN" || code == "READONLY" { return printable(text) }
+        }
+        return nil
+    }
+
     /// A reply in a few words, for errors.
     public static func describe(_ reply: RedisReply) -> String {
         switch reply {
@@ -150,7 +167,7 @@ public struct RedisRecords: Equatable, Sendable {
         case .integer(let value): "integer \(value)"
         case .bulk(let bytes): "string \(LogLine.escaped(bytes: bytes.prefix(40)))"
         case .null: "nil"
-        case .array(let items): "array of \(items.count)"
+        case .array(let items): "array of \(items.count)" + (items.isEmpty ? "" : ": " + items.prefix(4).map { describe($0) }.joined(separator: ", "))
         }
     }
 

@@ -65,7 +65,8 @@ public enum Setting: Int, CaseIterable, Sendable {
         }
     }
 
-    /// Whether the setting is on by being present, taking no value.
+    /// Whether the setting is a switch: its option takes no value and turns it on; its variable takes a switch
+    /// value (`Settings.parseSwitch`).
     public var isFlag: Bool { self == .logOnly || self == .failClosed }
 
     /// The option's value placeholder and one line of help that shows the default.
@@ -129,6 +130,12 @@ public struct Settings: Equatable, Sendable {
     public var redisPrefix = "cqgreylist:"
     /// The file holding the Redis password (or user and password).
     public var redisPasswordFile: String?
+    /// Why the Redis server list given cannot be used, naming the value: a store fault on every connection, never
+    /// a quiet return to the state directory (which would make this MX greylist every sender the others know).
+    public var redisProblem: String?
+
+    /// Whether records live on Redis: servers are listed, or a list was given that cannot be used.
+    public var usesRedis: Bool { !redisServers.isEmpty || redisProblem != nil }
 
     /// The longest Redis time budget: well within the wrapper's decision deadline.
     public static let maximumRedisTimeout: Milliseconds = 4000
@@ -144,9 +151,9 @@ public struct Settings: Equatable, Sendable {
         self.init()
         Setting.forEach { setting in
             guard let (value, source) = Self.value(of: setting, options: options, environment: environment) else { return }
-            if let problem = apply(setting, value, allowingRelativePaths: false) {
-                problems.append("bad \(source) value \(LogLine.quoted(value)): \(problem), using the default")
-            }
+            guard let problem = apply(setting, value, allowingRelativePaths: false) else { return }
+            let text = "bad \(source) value \(LogLine.quoted(value)): \(problem)"
+            if setting == .redis { redisProblem = text } else { problems.append(text + ", using the default") }
         }
         if policy.window < policy.delay {
             problems.append("retry window \(policy.window)s is shorter than the delay \(policy.delay)s, using the default window")
@@ -232,10 +239,22 @@ public struct Settings: Equatable, Sendable {
             guard !value.isEmpty, value.utf8.count <= Self.maximumTextLength, value.utf8.allSatisfy({ (0x20...0x7e).contains($0) })
             else { return "must be 1 to \(Self.maximumTextLength) printable ASCII characters" }
             message = value
-        case .logOnly: logOnly = true
-        case .failClosed: failClosed = true
+        case .logOnly, .failClosed:
+            guard let on = Self.parseSwitch(value) else { return "not a switch: 1, yes, on, true or empty for on; 0, no, off or false for off" }
+            if setting == .logOnly { logOnly = on } else { failClosed = on }
         }
         return nil
+    }
+
+    /// A switch's value (DESIGN §2): `1`, `yes`, `on`, `true` or empty (a tcprules `VAR=""`) mean on; `0`, `no`,
+    /// `off`, `false` off, in any case; nil for anything else.
+    public static func parseSwitch(_ text: String) -> Bool? {
+        let lowered = String(decoding: text.utf8.map { (0x41...0x5a).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+        switch lowered {
+        case "", "1", "yes", "on", "true": return true
+        case "0", "no", "off", "false": return false
+        default: return nil
+        }
     }
 
     /// Seconds from `300`, `300s`, `5m`, `1h` or `1d` (or whole seconds in `ms`), up to ten years.

@@ -18,9 +18,14 @@ public struct RedisConnectionError: Error, Equatable, Sendable, CustomStringConv
     private let reader: UnsafeMutablePointer<redisReader>
     /// The most reply bytes one exchange may read, so a confused server cannot make us buffer without bound.
     static let maximumReplyBytes = 16 << 20
+    /// The most elements an array reply may announce unless the caller says otherwise: a page of `SCAN` or `MGET`.
+    public static let maximumArrayLength = 1 << 16
+    private let maximumArrayLength: Int
 
-    /// Connects to `server`, giving up at `deadline` (`monotonicMilliseconds()`). Calls `socket(2)`, `connect(2)`, `poll(2)`.
-    public init(to server: RedisServer, deadline: Milliseconds) throws(RedisConnectionError) {
+    /// Connects to `server`, giving up at `deadline` (`monotonicMilliseconds()`); an array reply announcing more
+    /// than `maximumArrayLength` elements is a bad reply at once. Calls `socket(2)`, `connect(2)`, `poll(2)`.
+    public init(to server: RedisServer, deadline: Milliseconds, maximumArrayLength: Int = RedisConnection.maximumArrayLength)
+    throws(RedisConnectionError) {
         let family = switch server {
         case .socket: AF_UNIX
         case .tcp(.v4, _): AF_INET
@@ -28,11 +33,12 @@ public struct RedisConnectionError: Error, Equatable, Sendable, CustomStringConv
         }
         let fd = socket(family, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_CLOEXEC.rawValue) | CInt(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw RedisConnectionError("socket: \(Errno(rawValue: cqgreylist_errno()))") }
-        guard let reader = unsafe redisReaderCreate() else {
+        guard let reader = unsafe cqgreylist_reader_create(CInt(clamping: maximumArrayLength)) else {
             close(fd)
             throw RedisConnectionError("out of memory")
         }
         self.fd = fd
+        self.maximumArrayLength = maximumArrayLength
         unsafe self.reader = reader
         var started = Self.startConnect(fd, to: server)
         // A Unix socket whose backlog is full refuses at once (EAGAIN) instead of queueing: try again shortly.
@@ -56,7 +62,7 @@ public struct RedisConnectionError: Error, Equatable, Sendable, CustomStringConv
 
     deinit {
         close(fd)
-        unsafe redisReaderFree(reader)
+        unsafe cqgreylist_reader_free(reader)
     }
 
     /// Sends `commands` (each a list of arguments) in one write and returns their replies in order, all before
@@ -110,6 +116,10 @@ public struct RedisConnectionError: Error, Equatable, Sendable, CustomStringConv
     private func nextReply() throws(RedisConnectionError) -> RedisReply? {
         var reply: UnsafeMutableRawPointer?
         guard unsafe redisReaderGetReply(reader, &reply) == REDIS_OK else {
+            let refused = unsafe cqgreylist_reader_refused(reader)
+            if refused != -1 {
+                throw RedisConnectionError("bad reply: an array of \(refused) elements, more than the \(maximumArrayLength) taken")
+            }
             let message = unsafe withUnsafeBytes(of: reader.pointee.errstr) { unsafe String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
             throw RedisConnectionError("bad reply: \(RedisRecords.printable(message))")
         }

@@ -16,7 +16,7 @@ public final class RedisToolConnection {
         records = RedisRecords(settings: settings)
         let first = try redisCredentials(passwordFile: settings.redisPasswordFile)?.authCommand ?? [Array("PING".utf8)]
         let answer = try connectToFirstAnswering(settings.redisServers, [first], deadline: monotonicMilliseconds() + timeout)
-        (connection, server) = (answer.connection, answer.server)
+        (connection, server) = (answer.connection, settings.redisServers[answer.index])
         if case .error(let text) = answer.replies[0] {
             throw RedisStoreError("redis \(server): \(String(decoding: first[0], as: UTF8.self)): \(RedisRecords.printable(text))")
         }

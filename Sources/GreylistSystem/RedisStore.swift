@@ -19,11 +19,16 @@ public final class RedisStore: RecordStore {
     public let budget: Milliseconds
     /// The password file, if any.
     public let passwordFile: String?
+    /// Why the configured server list cannot be used, if it cannot: every read fails with it.
+    public let configurationProblem: String?
     /// Servers that did not answer before the one used, for a `warning:` line.
     public private(set) var warnings: [String] = []
 
-    private var connection: (RedisConnection, server: RedisServer)?
+    private var connection: (RedisConnection, index: Int)?
     private var deadline: Milliseconds?
+
+    /// The longest array the wrapper takes in a reply: `TIME`'s has two elements.
+    static let maximumArrayLength = 16
 
     /// A store on the settings' servers, with their prefix, budget and password file.
     public init(settings: Settings) {
@@ -31,17 +36,13 @@ public final class RedisStore: RecordStore {
         records = RedisRecords(settings: settings)
         budget = settings.redisTimeout
         passwordFile = settings.redisPasswordFile
+        configurationProblem = settings.redisProblem
     }
 
     /// Reads `key`'s record and the server's clock in one round trip (with `AUTH` first, on a new connection).
     public func read(_ key: RecordKey, now: Timestamp) throws(RedisStoreError) -> (record: Record?, now: Timestamp) {
-        let replies: [RedisReply], server: RedisServer
-        if connection == nil {
-            let commands = records.readCommands(for: key, credentials: try redisCredentials(passwordFile: passwordFile))
-            (replies, server) = try connectAndExchange(commands)
-        } else {
-            (replies, server) = try exchange(records.readCommands(for: key, credentials: nil))
-        }
+        if let configurationProblem { throw RedisStoreError("redis: \(configurationProblem)") }
+        let (replies, server) = try exchange { (credentials) in records.readCommands(for: key, credentials: credentials) }
         do {
             return try records.interpretRead(replies)
         } catch {
@@ -52,9 +53,10 @@ public final class RedisStore: RecordStore {
     /// Creates with `SET NX`, or compares and sets the value read, with the key's time to live.
     public func apply(_ action: StoreAction, to key: RecordKey, previous: Record?, now: Timestamp) throws(RedisStoreError) -> Bool {
         guard let command = records.writeCommand(action, for: key, previous: previous, now: now) else { return true }
-        let (replies, server) = try exchange([command])
-        do {
-            return try RedisRecords.interpretWrite(replies[0])
+        let (replies, server) = try exchange { (credentials) in (credentials.map { [$0.authCommand] } ?? []) + [command] }
+        do throws(RedisReplyError) {
+            if replies.count == 2, case .error(let text) = replies[0] { throw RedisReplyError("AUTH: \(RedisRecords.printable(text))") }
+            return try RedisRecords.interpretWrite(replies[replies.count - 1])
         } catch {
             throw fault(server, error.description)
         }
@@ -63,24 +65,33 @@ public final class RedisStore: RecordStore {
     /// Closes the connection.
     public func close() { connection = nil }
 
-    /// Sends `commands` on the open connection and returns their replies.
-    private func exchange(_ commands: [[[UInt8]]]) throws(RedisStoreError) -> ([RedisReply], RedisServer) {
-        guard let (connection, server) = connection else { throw RedisStoreError("redis: no connection") }
-        do {
-            return (try connection.exchange(commands, deadline: deadline ?? 0), server)
-        } catch {
-            throw fault(server, error.description)
+    /// Sends the commands `make` gives (given the credentials to log in with on a new connection, else nil) and
+    /// returns their replies: on the open connection, or on the first listed server that answers them. A server
+    /// that cannot serve records now (`RedisRecords.passOverError`) is passed over for the servers listed after
+    /// it, within the one budget that starts with the first connection.
+    private func exchange(_ make: (RedisCredentials?) -> [[[UInt8]]]) throws(RedisStoreError) -> ([RedisReply], RedisServer) {
+        var next = 0
+        if let (connection, index) = connection {
+            let replies: [RedisReply]
+            do {
+                replies = try connection.exchange(make(nil), deadline: deadline ?? 0)
+            } catch {
+                throw fault(servers[index], error.description)
+            }
+            guard let passOver = RedisRecords.passOverError(in: replies) else { return (replies, servers[index]) }
+            self.connection = nil
+            guard index + 1 < servers.count else { throw RedisStoreError("redis \(servers[index]): \(passOver)") }
+            warnings.append("redis \(servers[index]): \(passOver); trying the next server")
+            next = index + 1
         }
-    }
-
-    /// Connects to the first listed server that answers `commands` and returns its replies; the budget starts here.
-    private func connectAndExchange(_ commands: [[[UInt8]]]) throws(RedisStoreError) -> ([RedisReply], RedisServer) {
         let deadline = self.deadline ?? monotonicMilliseconds() + budget
         self.deadline = deadline
-        let answer = try connectToFirstAnswering(servers, commands, deadline: deadline)
-        if !answer.failures.isEmpty { warnings.append("redis \(answer.failures); used \(answer.server)") }
-        connection = (answer.connection, answer.server)
-        return (answer.replies, answer.server)
+        let commands = make(try redisCredentials(passwordFile: passwordFile))
+        let answer = try connectToFirstAnswering(servers, from: next, commands, deadline: deadline,
+                                                 maximumArrayLength: Self.maximumArrayLength)
+        if !answer.failures.isEmpty { warnings.append("redis \(answer.failures); used \(servers[answer.index])") }
+        connection = (answer.connection, answer.index)
+        return (answer.replies, servers[answer.index])
     }
 
     /// The error for `problem` on `server`; the connection, in an unknown state, is closed.
@@ -90,17 +101,25 @@ public final class RedisStore: RecordStore {
     }
 }
 
-/// A connection to the first of `servers` that answers `commands` before `deadline`, its replies, and what the
-/// servers before it said. Each server gets an equal share of the time left, so one that accepts connections but
-/// never answers (stopped, or its host gone) leaves time for the next.
-func connectToFirstAnswering(_ servers: [RedisServer], _ commands: [[[UInt8]]], deadline: Milliseconds) throws(RedisStoreError)
-    -> (connection: RedisConnection, server: RedisServer, replies: [RedisReply], failures: String) {
+/// A connection to the first of `servers[first...]` that answers `commands` before `deadline` as a server that can
+/// serve records (no `RedisRecords.passOverError` among its replies), its index, its replies, and what the servers
+/// before it said. Each server gets an equal share of the time left, so one that accepts connections but never
+/// answers (stopped, or its host gone) leaves time for the next.
+func connectToFirstAnswering(_ servers: [RedisServer], from first: Int = 0, _ commands: [[[UInt8]]], deadline: Milliseconds,
+                             maximumArrayLength: Int = RedisConnection.maximumArrayLength) throws(RedisStoreError)
+    -> (connection: RedisConnection, index: Int, replies: [RedisReply], failures: String) {
     var failures: [String] = []
-    for (index, server) in servers.enumerated() {
+    for index in servers.indices where index >= first {
+        let server = servers[index]
         let share = monotonicMilliseconds() + (deadline - monotonicMilliseconds()) / Int64(servers.count - index)
         do throws(RedisConnectionError) {
-            let connection = try RedisConnection(to: server, deadline: share)
-            return (connection, server, try connection.exchange(commands, deadline: share), failures.joined(separator: "; "))
+            let connection = try RedisConnection(to: server, deadline: share, maximumArrayLength: maximumArrayLength)
+            let replies = try connection.exchange(commands, deadline: share)
+            if let passOver = RedisRecords.passOverError(in: replies) {
+                failures.append("\(server): \(passOver)")
+                continue
+            }
+            return (connection, index, replies, failures.joined(separator: "; "))
         } catch {
             failures.append("\(server): \(error)")
         }

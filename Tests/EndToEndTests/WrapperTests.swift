@@ -117,6 +117,47 @@ import Testing
         #expect(state.files() == ["2001/2001:db8:1:2::"])
     }
 
+    @Test(arguments: ["0", "no", "OFF", "false"])
+    func aSwitchSetToOffIsOff(_ value: String) throws {
+        let state = try TemporaryDirectory()
+        let logOnly = try run(Built.wrapper, ["--log-only", "/bin/echo", "passed"],
+                              environment: ["TCPREMOTEIP": "192.0.2.7", "CQGREYLIST_DIR": state.path, "CQGREYLIST_LOGONLY": value],
+                              input: Self.session)
+        #expect(logOnly.output.contains("451 greylisted") && !logOnly.output.contains("passed"))
+        #expect(logOnly.errors.hasSuffix(" action=greylist reason=new\n") && !logOnly.errors.contains("warning"), "\(logOnly.errors)")
+        let failClosed = try run(Built.wrapper, ["--fail-closed", "/bin/echo", "passed"],
+                                 environment: ["TCPREMOTEIP": "192.0.2.7", "CQGREYLIST_DIR": "/nonexistent/state", "CQGREYLIST_FAILCLOSED": value],
+                                 input: Self.session)
+        #expect(failClosed.output == "passed\n")
+        #expect(failClosed.errors.hasSuffix(" action=pass reason=error mkdir /nonexistent/state/192: No such file or directory\n"))
+    }
+
+    @Test func aSwitchWithABadValueIsOffAndSaysSo() throws {
+        let state = try TemporaryDirectory()
+        let result = try run(Built.wrapper, ["/bin/echo", "passed"],
+                             environment: ["TCPREMOTEIP": "192.0.2.7", "CQGREYLIST_DIR": state.path, "CQGREYLIST_LOGONLY": "enabled"],
+                             input: Self.session)
+        #expect(result.output.contains("451 greylisted"))
+        #expect(result.errors.contains(#"warning: bad CQGREYLIST_LOGONLY value "enabled": not a switch: 1, yes, on, true or empty for on; 0, no, off or false for off, using the default"#))
+        #expect(result.errors.hasSuffix(" action=greylist reason=new\n"))
+    }
+
+    @Test(arguments: ["redis.local:6379", "/run/redis.sock,", "/run/redis.sock ", ""])
+    func aRedisListThatCannotBeUsedIsAStoreFaultOnEveryConnection(_ value: String) throws {
+        let state = try TemporaryDirectory()
+        let environment = ["TCPREMOTEIP": "192.0.2.7", "CQGREYLIST_DIR": state.path, "CQGREYLIST_REDIS": value]
+        let open = try run(Built.wrapper, ["--redis", "/run/redis.sock", "/bin/echo", "passed"], environment: environment)
+        #expect(open.output == "passed\n")
+        let quoted = "\"" + value + "\""
+        #expect(open.errors.contains(" key=192.0.2.7 action=pass reason=error redis: bad CQGREYLIST_REDIS value \(quoted): "), "\(open.errors)")
+        #expect(!open.errors.contains("warning"))
+        #expect(state.files().isEmpty)   // never the state directory, which would greylist every sender the others know
+        let closed = try run(Built.wrapper, ["/bin/echo", "passed"], environment: environment.merging(["CQGREYLIST_FAILCLOSED": "1"]) { $1 },
+                             input: Self.session)
+        #expect(closed.output.contains("451 greylisted") && closed.errors.contains("action=greylist reason=error redis: bad CQGREYLIST_REDIS"))
+        #expect(state.files().isEmpty)
+    }
+
     @Test func aMissingStateDirectoryFailsOpenOrClosedAsAsked() throws {
         let environment = ["TCPREMOTEIP": "192.0.2.7", "CQGREYLIST_DIR": "/nonexistent/state"]
         let open = try run(Built.wrapper, ["/bin/echo", "passed"], environment: environment)

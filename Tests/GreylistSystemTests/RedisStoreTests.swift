@@ -192,34 +192,3 @@ let storeCases: [StoreCase] = [
         #expect(try healthy.records().keys.sorted() == ["cqgreylist:192.0.2.7"])
     }
 }
-
-/// A server on a Unix socket that answers every connection with `replies` and closes it: Redis gone wrong.
-final class FakeRedis: @unchecked Sendable {
-    let path: String
-    private let process: Process
-
-    init(at path: String, replies: String) throws {
-        self.path = path
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", """
-            import socket, sys
-            server = socket.socket(socket.AF_UNIX)
-            server.bind(sys.argv[1])
-            server.listen(16)
-            while True:
-                client, _ = server.accept()
-                client.recv(65536)
-                client.sendall(sys.argv[2].encode())
-                client.close()
-            """, path, replies]
-        try process.run()
-        let deadline = Date(timeIntervalSinceNow: 10)
-        while !FileManager.default.fileExists(atPath: path) && Date() < deadline { usleep(10_000) }
-    }
-
-    deinit {
-        kill(process.processIdentifier, SIGKILL)   // Foundation starts it with SIGTERM blocked
-        process.waitUntilExit()
-    }
-}

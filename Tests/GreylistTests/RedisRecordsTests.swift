@@ -32,8 +32,9 @@ import Testing
         let bad = Settings(environment: ["CQGREYLIST_REDIS": "redis:6379", "CQGREYLIST_REDIS_TIMEOUT": "5s",
                                          "CQGREYLIST_REDIS_PREFIX": "a b", "CQGREYLIST_REDIS_PASSWORD_FILE": "secret"])
         #expect(bad.redisServers.isEmpty && bad.redisTimeout == 200 && bad.redisPrefix == "cqgreylist:" && bad.redisPasswordFile == nil)
+        // A server list that cannot be used is a store fault (DESIGN §2), never the state directory's default.
+        #expect(bad.usesRedis && bad.redisProblem == "bad CQGREYLIST_REDIS value \"redis:6379\": \"redis:6379\" is not /socket, ip:port or [ipv6]:port")
         #expect(bad.problems == [
-            "bad CQGREYLIST_REDIS value \"redis:6379\": \"redis:6379\" is not /socket, ip:port or [ipv6]:port, using the default",
             "bad CQGREYLIST_REDIS_TIMEOUT value \"5s\": not a duration from 1ms to 4000ms, like 200ms or 1s, using the default",
             "bad CQGREYLIST_REDIS_PREFIX value \"a b\": must be 1 to 64 printable ASCII characters without spaces, using the default",
             "bad CQGREYLIST_REDIS_PASSWORD_FILE value \"secret\": not an absolute path, using the default",
@@ -95,6 +96,38 @@ import Testing
         }
         #expect(throws: RedisReplyError("GET: not a record: hello\\x0a")) { try records.interpretRead([time, .bulk(Array("hello\n".utf8))]) }
         #expect(throws: RedisReplyError("TIME: integer 5")) { try records.interpretRead([.integer(5), .null]) }
+    }
+
+    @Test(arguments: [("-5", "0"), ("0", "0"), ("999999999", "0"), ("17644860000", "0"), ("1764486000", ""),
+                      ("1764486000", "1234567"), ("1764486000", "-1"), ("176448600x", "0"), (" 764486000", "0")])
+    func aServerClockThatIsNegativeOrAbsurdDatesNoRecord(_ seconds: String, _ microseconds: String) {
+        let time = RedisReply.array([.bulk(Array(seconds.utf8)), .bulk(Array(microseconds.utf8))])
+        #expect(RedisRecords.serverTime(time) == nil)
+        #expect(throws: RedisReplyError("TIME: array of 2: string \(LogLine.escaped(seconds)), string \(LogLine.escaped(microseconds))")) {
+            try records.interpretRead([time, .null])
+        }
+    }
+
+    @Test func aServerClockIsSecondsWithMicroseconds() {
+        let time = { (seconds: String, microseconds: String) in
+            RedisRecords.serverTime(.array([.bulk(Array(seconds.utf8)), .bulk(Array(microseconds.utf8))]))
+        }
+        #expect(time("1000000000", "0") == 1_000_000_000 && time("9999999999", "999999") == 9_999_999_999)
+        #expect(time("1764486000", "5") == 1_764_486_000)
+        #expect(RedisRecords.serverTime(.array([.bulk(Array("1764486000".utf8))])) == nil)
+    }
+
+    @Test(arguments: [
+        ([.error("LOADING Redis is loading the dataset in memory")], "LOADING Redis is loading the dataset in memory"),
+        ([.status("OK"), .error("BUSY Redis is busy running a script.")], "BUSY Redis is busy running a script."),
+        ([.error("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")],
+         "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."),
+        ([.error("READONLY You can't write against a read only replica.")], "READONLY You can't write against a read only replica."),
+        ([.error("ERR unknown command"), .null], nil), ([.error("NOAUTH Authentication required.")], nil),
+        ([.error("LOADINGX")], nil), ([.status("LOADING")], nil), ([.bulk(Array("READONLY".utf8))], nil),
+    ] as [([RedisReply], String?)])
+    func aNodeThatCannotServeRecordsNowIsPassedOver(_ replies: [RedisReply], _ error: String?) {
+        #expect(RedisRecords.passOverError(in: replies) == error)
     }
 
     @Test func writesAreCreatesOrCompareAndSets() throws {

@@ -32,10 +32,44 @@ import Testing
         #expect(settings.directory == "/tmp/x")
     }
 
-    @Test func flagsAreOnWhenPresentEvenEmpty() {
-        let settings = Settings(environment: ["CQGREYLIST_LOGONLY": "", "CQGREYLIST_FAILCLOSED": "no"])
-        #expect(settings.logOnly && settings.failClosed)
+    @Test(arguments: [
+        ("", true), ("1", true), ("yes", true), ("on", true), ("true", true), ("YES", true), ("On", true), ("TRUE", true),
+        ("0", false), ("no", false), ("off", false), ("false", false), ("NO", false), ("Off", false), ("False", false),
+    ] as [(String, Bool)])
+    func switchValuesMeanWhatTheySay(_ value: String, _ on: Bool) {
+        let settings = Settings(environment: Environment(["CQGREYLIST_LOGONLY": value, "CQGREYLIST_FAILCLOSED": value]))
+        #expect(settings.logOnly == on && settings.failClosed == on && settings.problems.isEmpty)
+    }
+
+    @Test(arguments: ["2", "y", "enabled", " yes", "yes ", "0n", "none", "-1"])
+    func aBadSwitchValueIsReportedAndOff(_ value: String) {
+        let settings = Settings(options: [.init(.logOnly, ""), .init(.failClosed, "")],
+                                environment: Environment(["CQGREYLIST_LOGONLY": value, "CQGREYLIST_FAILCLOSED": value]))
+        #expect(!settings.logOnly && !settings.failClosed)
+        #expect(settings.problems == ["LOGONLY", "FAILCLOSED"].map {
+            "bad CQGREYLIST_\($0) value \(LogLine.quoted(value)): not a switch: 1, yes, on, true or empty for on; 0, no, off or false for off, using the default"
+        })
+    }
+
+    @Test func aSwitchOptionIsOnAndItsVariableWins() {
         #expect(Settings(options: [.init(.logOnly, "")]).logOnly)
+        #expect(Settings(options: [.init(.failClosed, "")]).failClosed)
+        #expect(!Settings(options: [.init(.failClosed, "")], environment: ["CQGREYLIST_FAILCLOSED": "0"]).failClosed)
+    }
+
+    @Test(arguments: ["redis.local:6379", "/run/redis.sock,", "/run/redis.sock ", "", "127.0.0.1:6379,,127.0.0.2:6379",
+                      Array(repeating: "127.0.0.1:6379", count: 10).joined(separator: ",")])
+    func aRedisListThatCannotBeUsedIsAStoreFaultNotTheStateDirectory(_ value: String) {
+        let settings = Settings(options: [.init(.redis, "/run/redis.sock")], environment: Environment(["CQGREYLIST_REDIS": value]))
+        #expect(settings.usesRedis && settings.redisServers.isEmpty && settings.problems.isEmpty)
+        #expect(settings.redisProblem?.hasPrefix("bad CQGREYLIST_REDIS value \(LogLine.quoted(value)): ") == true)
+        #expect(Settings(options: [.init(.redis, value)]).redisProblem?.hasPrefix("bad --redis value ") == true)
+    }
+
+    @Test func theStateDirectoryIsUsedOnlyWhenNoRedisListIsGiven() {
+        #expect(!Settings().usesRedis)
+        let redis = Settings(environment: ["CQGREYLIST_REDIS": "/run/redis.sock,127.0.0.1:6379"])
+        #expect(redis.usesRedis && redis.redisServers.count == 2 && redis.redisProblem == nil)
     }
 
     @Test(arguments: [
