@@ -41,15 +41,10 @@ import Testing
 
     @Test func twoHundredSimultaneousNewConnectionsMakeOneKeyAndOneNew() throws {
         let redis = try RedisTestServer()
-        // Each wrapper waits on a FIFO until all 200 have started, so they decide at the same moment.
-        let result = try shell("""
-            mkfifo "$D/go"
-            for i in $(seq 200); do
-              ( read -r _ < "$D/go"; exec "$W" /bin/echo passed ) </dev/null >/dev/null 2>>"$D/log" &
-            done
-            sleep 1; : > "$D/go"; wait
-            """, environment: ["D": scratch.path, "W": Built.wrapper, "TCPREMOTEIP": "192.0.2.7", "CQGREYLIST_REDIS": redis.socket,
-                                "CQGREYLIST_REDIS_TIMEOUT": "4s"], limit: 60)
+        // The 200 wrappers wait at one barrier until all have started, so they decide at the same moment.
+        let result = try shell(burst(200, #"exec "$W" /bin/true"#), environment: [
+            "D": scratch.path, "W": Built.wrapper, "TCPREMOTEIP": "192.0.2.7", "CQGREYLIST_REDIS": redis.socket,
+            "CQGREYLIST_REDIS_TIMEOUT": "4s"], limit: 60)
         #expect(result.status == 0)
         let log = try String(contentsOfFile: scratch.path + "/log", encoding: .utf8).split(separator: "\n")
         #expect(log.count == 200)

@@ -94,6 +94,23 @@ func eventually(within seconds: TimeInterval, _ condition: () -> Bool) -> Bool {
     return true
 }
 
+/// A shell script that starts `count` copies of `command` (stdin and stdout /dev/null, stderr appended to `$D/log`)
+/// and lets them go at the same moment: each opens the FIFO `$D/go` and says so in `$D/ready`; once all have, the
+/// script closes the FIFO's one writer, so every copy reads its end at once. No copy can come too late to the
+/// barrier, whatever the machine's load. The seconds of the release and of the last exit go to `$D/released` and
+/// `$D/finished`. Exit 3 if the copies are not all waiting within 30 s.
+func burst(_ count: Int, _ command: String) -> String {
+    """
+    mkfifo "$D/go"; exec 3<>"$D/go"
+    for i in $(seq \(count)); do
+      ( exec 3>&- 4<"$D/go"; echo >> "$D/ready"; cat <&4 >/dev/null; exec 4<&-; \(command) ) </dev/null >/dev/null 2>>"$D/log" &
+    done
+    tries=0
+    until [ "$(wc -l < "$D/ready")" -ge \(count) ] 2>/dev/null; do tries=$((tries + 1)); [ $tries -le 3000 ] || exit 3; sleep 0.01; done
+    date +%s > "$D/released"; exec 3>&-; wait; date +%s > "$D/finished"
+    """
+}
+
 /// Runs `executable` with `arguments`, exactly `environment`, and `input` on stdin; waits at most `limit` seconds.
 func run(_ executable: String, _ arguments: [String] = [], environment: [String: String] = [:],
          input: Data = Data(), limit: TimeInterval = 30) throws -> Finished {
