@@ -80,47 +80,87 @@ public struct RedisRecords: Equatable, Sendable {
         if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) return 1 end return 0
         """
 
-    /// The commands that read a record, pipelined in one round trip: `AUTH` if there are credentials, the
-    /// server's clock (`TIME`, so all MX hosts judge ages by one clock), and the record.
-    public func readCommands(for recordKey: RecordKey, credentials: RedisCredentials?) -> [[[UInt8]]] {
-        var commands = credentials.map { [$0.authCommand] } ?? []
-        commands.append([Array("TIME".utf8)])
-        commands.append([Array("GET".utf8), key(for: recordKey)])
-        return commands
+    /// The commands a new connection begins with, pipelined with its first read or write: `AUTH` if there are
+    /// credentials, and `ROLE`, so that a replica is known without a round trip of its own (DESIGN §3a).
+    public static func openingCommands(credentials: RedisCredentials?) -> [[[UInt8]]] {
+        (credentials.map { [$0.authCommand] } ?? []) + [[Array("ROLE".utf8)]]
     }
 
-    /// The record and the server's time from the replies to `readCommands`.
-    public func interpretRead(_ replies: [RedisReply]) throws(RedisReplyError) -> (record: Record?, now: Timestamp) {
-        guard replies.count >= 2 else { throw RedisReplyError("missing replies") }
-        if replies.count == 3 {
-            switch replies[0] {
+    /// What a node said of itself in reply to `ROLE`.
+    public enum NodeRole: Equatable, Sendable {
+        /// A master: records are read and written here.
+        case master
+        /// Anything else (`a replica of 192.0.2.1:6379 (connected)`, `a sentinel`): passed over for the next server.
+        case other(String)
+        /// `ROLE` was refused (an ACL user without `+role`) or not understood: the node is used, with a warning.
+        case unknown(String)
+    }
+
+    /// How `NodeRole.other` begins for a replica.
+    public static let replicaRole = "a replica"
+
+    /// The node's role from the replies to `openingCommands`; throws if `AUTH` was refused.
+    public static func interpretOpening(_ replies: ArraySlice<RedisReply>) throws(RedisReplyError) -> NodeRole {
+        var replies = replies
+        if replies.count == 2 {
+            switch replies.removeFirst() {
             case .status: break
-            case .error(let text): throw RedisReplyError("AUTH: \(Self.printable(text))")
+            case .error(let text): throw RedisReplyError("AUTH: \(printable(text))")
             default: throw RedisReplyError("AUTH: unexpected reply")
             }
         }
-        let time = replies[replies.count - 2], value = replies[replies.count - 1]
-        guard let now = Self.serverTime(time) else { throw RedisReplyError("TIME: \(Self.describe(time))") }
+        guard let role = replies.first else { throw RedisReplyError("missing replies") }
+        guard case .array(let parts) = role, case .bulk(let name)? = parts.first else { return .unknown("ROLE: \(describe(role))") }
+        switch String(decoding: name, as: UTF8.self) {
+        case "master":
+            return .master
+        case "slave", "replica":   // slave, host, port, link state, offset
+            guard parts.count >= 4, case .bulk(let host) = parts[1], case .integer(let port) = parts[2], case .bulk(let state) = parts[3]
+            else { return .other(replicaRole) }
+            return .other("\(replicaRole) of \(LogLine.escaped(bytes: host)):\(port) (\(LogLine.escaped(bytes: state)))")
+        default:
+            return .other("a \(LogLine.escaped(bytes: name)) node")
+        }
+    }
+
+    /// The commands that read a record, pipelined in one round trip: the server's clock (`TIME`, so all MX hosts
+    /// judge ages by one clock), and the record.
+    public func readCommands(for recordKey: RecordKey) -> [[[UInt8]]] {
+        [[Array("TIME".utf8)], [Array("GET".utf8), key(for: recordKey)]]
+    }
+
+    /// The record, and the server's time in whole seconds rounded up (`writingTime`: a record dated so is never
+    /// older than its age says, so no retry passes before the delay) and down (`now`: to judge ages by), from the
+    /// replies to `readCommands`.
+    public func interpretRead(_ replies: [RedisReply]) throws(RedisReplyError) -> (record: Record?, now: Timestamp, writingTime: Timestamp) {
+        guard replies.count == 2 else { throw RedisReplyError("missing replies") }
+        let (time, value) = (replies[0], replies[1])
+        guard let clock = Self.serverClock(time) else { throw RedisReplyError("TIME: \(Self.describe(time))") }
+        let writingTime = clock.seconds + (clock.microseconds > 0 ? 1 : 0)
         switch value {
-        case .null: return (nil, now)
+        case .null: return (nil, clock.seconds, writingTime)
         case .bulk(let bytes):
             guard let record = Self.record(fromValue: bytes) else {
                 throw RedisReplyError("GET: not a record: \(LogLine.escaped(bytes: bytes[...]))")
             }
-            return (record, now)
+            return (record, clock.seconds, writingTime)
         default: throw RedisReplyError("GET: \(Self.describe(value))")
         }
     }
 
-    /// The seconds of a reply to `TIME` (seconds and microseconds, as two strings of digits); nil for any other
-    /// reply, and for a clock outside 2001-2286 (ten digits of seconds): a server whose clock is that wrong (a
-    /// negative time, a reset battery) must not date records.
-    public static func serverTime(_ reply: RedisReply) -> Timestamp? {
+    /// The seconds of a reply to `TIME`, rounded down; nil as for `serverClock`.
+    public static func serverTime(_ reply: RedisReply) -> Timestamp? { serverClock(reply)?.seconds }
+
+    /// A reply to `TIME`: seconds and microseconds, as two strings of digits. Nil for any other reply, and for a
+    /// clock outside 2001-2286 (ten digits of seconds): a server whose clock is that wrong (a negative time, a
+    /// reset battery) must not date records.
+    public static func serverClock(_ reply: RedisReply) -> (seconds: Timestamp, microseconds: Int)? {
         guard case .array(let parts) = reply, parts.count == 2, case .bulk(let seconds) = parts[0],
               case .bulk(let microseconds) = parts[1], seconds.count == 10, (1...6).contains(microseconds.count),
-              (seconds + microseconds).allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+              (seconds + microseconds).allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+              let whole = Timestamp(String(decoding: seconds, as: UTF8.self)), let part = Int(String(decoding: microseconds, as: UTF8.self))
         else { return nil }
-        return Timestamp(String(decoding: seconds, as: UTF8.self))
+        return (whole, part)
     }
 
     /// The command that carries out `action` on a record read as `previous`, at the server's `now`: a create
@@ -181,6 +221,9 @@ public struct RedisCredentials: Equatable, Sendable {
     public var user: [UInt8]?
     /// The password.
     public var password: [UInt8]
+
+    /// The longest password file read.
+    public static let maximumFileSize = 4096
 
     /// Reads the file's first line: `password` or `user password`; nil if it holds neither.
     public init?(fileContents: [UInt8]) {

@@ -22,3 +22,13 @@ public struct FileStatus: Equatable, Sendable {
     /// Its mtime, in whole seconds.
     public var modificationTime: Timestamp
 }
+
+/// What `readFile(atPath:limit:)` read.
+public struct SmallFile: Equatable, Sendable {
+    /// The bytes read, at most the limit.
+    public var contents: [UInt8]
+    /// Whether it is a regular file (nothing is read from anything else).
+    public var isRegularFile: Bool
+    /// Whether the contents are the whole file, not cut at the limit.
+    public var isWhole: Bool
+}

@@ -156,14 +156,22 @@ func touch(fileNamed name: String, in directory: CInt) throws(Errno) {
     _ = try valueOrErrno { unsafe utimensat(directory, name, nil, AT_SYMLINK_NOFOLLOW) }
 }
 
-/// Reads at most `limit` bytes of a small file, without blocking on a FIFO; nil if it does not exist.
-/// Calls `open(2)`, `read(2)`.
-public func readFile(atPath path: String, limit: Int) throws(Errno) -> [UInt8]? {
+/// Reads a small file (its first `limit` bytes), without blocking on a FIFO: nil if it does not exist, and
+/// nothing read from anything but a regular file. Calls `open(2)`, `fstat(2)`, `read(2)`.
+public func readFile(atPath path: String, limit: Int) throws(Errno) -> SmallFile? {
     do {
         return try withOpenFile(atPath: path, flags: O_RDONLY | O_NONBLOCK) { (fd) throws(Errno) in
-            var buffer = [UInt8](repeating: 0, count: limit)
-            let count = try valueOrErrno { unsafe buffer.withUnsafeMutableBytes { unsafe read(fd, $0.baseAddress, $0.count) } }
-            return Array(buffer[..<count])
+            var status = stat()
+            _ = try valueOrErrno { unsafe fstat(fd, &status) }
+            guard status.st_mode & mode_t(S_IFMT) == mode_t(S_IFREG) else { return SmallFile(contents: [], isRegularFile: false, isWhole: false) }
+            var buffer = [UInt8](repeating: 0, count: limit + 1)
+            var count = 0
+            while count < buffer.count {
+                let got = try valueOrErrno { unsafe buffer.withUnsafeMutableBytes { unsafe read(fd, $0.baseAddress! + count, $0.count - count) } }
+                if got == 0 { break }
+                count += got
+            }
+            return SmallFile(contents: Array(buffer[..<min(count, limit)]), isRegularFile: true, isWhole: count <= limit)
         }
     } catch where error == .noSuchFile {
         return nil

@@ -16,7 +16,7 @@ public func passConnection(toProgramAt index: Int, name: String, program: String
 /// The host name for replies: the configured or tcpserver's name, else qmail's control/me, else `localhost`.
 public func replyHostname(configured: String?, controlFile: String = "/var/qmail/control/me") -> String {
     if let configured { return configured }
-    let firstLine = ((try? readFile(atPath: controlFile, limit: 256)) ?? nil)?.split(separator: UInt8(ascii: "\n")).first
+    let firstLine = ((try? readFile(atPath: controlFile, limit: 256)) ?? nil)?.contents.split(separator: UInt8(ascii: "\n")).first
     let name = firstLine.map { String(decoding: $0, as: UTF8.self) }
     return name.flatMap { Settings.isPrintableWord($0) ? $0 : nil } ?? "localhost"
 }

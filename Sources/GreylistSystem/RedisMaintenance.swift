@@ -14,12 +14,9 @@ public final class RedisToolConnection {
     public init(settings: Settings, timeout: Milliseconds = 10_000) throws(RedisStoreError) {
         self.timeout = timeout
         records = RedisRecords(settings: settings)
-        let first = try redisCredentials(passwordFile: settings.redisPasswordFile)?.authCommand ?? [Array("PING".utf8)]
-        let answer = try connectToFirstAnswering(settings.redisServers, [first], deadline: monotonicMilliseconds() + timeout)
+        let answer = try connectToFirstAnswering(settings.redisServers, credentials: try redisCredentials(passwordFile: settings.redisPasswordFile),
+                                                 [], deadline: monotonicMilliseconds() + timeout)
         (connection, server) = (answer.connection, settings.redisServers[answer.index])
-        if case .error(let text) = answer.replies[0] {
-            throw RedisStoreError("redis \(server): \(String(decoding: first[0], as: UTF8.self)): \(RedisRecords.printable(text))")
-        }
     }
 
     /// Sends `commands` and returns their replies, within the time limit.

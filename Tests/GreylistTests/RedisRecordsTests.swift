@@ -86,16 +86,39 @@ import Testing
 
     @Test func aConnectionReadsInOneRoundTrip() throws {
         let credentials = RedisCredentials(fileContents: Array("greylist s3cret\n".utf8))
-        #expect(records.readCommands(for: key, credentials: credentials).map { $0.map { String(decoding: $0, as: UTF8.self) } }
-                == [["AUTH", "greylist", "s3cret"], ["TIME"], ["GET", "cqgreylist:192.0.2.7"]])
+        let text = { (commands: [[[UInt8]]]) in commands.map { $0.map { String(decoding: $0, as: UTF8.self) } } }
+        #expect(text(RedisRecords.openingCommands(credentials: credentials) + records.readCommands(for: key))
+                == [["AUTH", "greylist", "s3cret"], ["ROLE"], ["TIME"], ["GET", "cqgreylist:192.0.2.7"]])
+        #expect(text(RedisRecords.openingCommands(credentials: nil)) == [["ROLE"]])
         let time = RedisReply.array([.bulk(Array("1764486000".utf8)), .bulk(Array("123456".utf8))])
-        #expect(try records.interpretRead([.status("OK"), time, .null]) == (nil, 1_764_486_000))
-        #expect(try records.interpretRead([time, .bulk(Array("passed 17".utf8))]) == (.passed(lastSeen: 17), 1_764_486_000))
-        #expect(throws: RedisReplyError("AUTH: WRONGPASS invalid username-password pair")) {
-            try records.interpretRead([.error("WRONGPASS invalid username-password pair"), .error("NOAUTH"), .error("NOAUTH")])
-        }
+        let read = try records.interpretRead([time, .null])
+        #expect(read.record == nil && read.now == 1_764_486_000 && read.writingTime == 1_764_486_001)
+        let passed = try records.interpretRead([.array([.bulk(Array("1764486000".utf8)), .bulk(Array("0".utf8))]), .bulk(Array("passed 17".utf8))])
+        #expect(passed.record == .passed(lastSeen: 17) && passed.now == 1_764_486_000 && passed.writingTime == 1_764_486_000)
         #expect(throws: RedisReplyError("GET: not a record: hello\\x0a")) { try records.interpretRead([time, .bulk(Array("hello\n".utf8))]) }
         #expect(throws: RedisReplyError("TIME: integer 5")) { try records.interpretRead([.integer(5), .null]) }
+        #expect(throws: RedisReplyError("missing replies")) { try records.interpretRead([time]) }
+    }
+
+    @Test(arguments: [
+        ([.status("OK"), .array([.bulk(Array("master".utf8)), .integer(0), .array([])])], .master),
+        ([.array([.bulk(Array("master".utf8)), .integer(0), .array([])])], .master),
+        ([.array([.bulk(Array("slave".utf8)), .bulk(Array("192.0.2.1".utf8)), .integer(6379), .bulk(Array("connected".utf8)), .integer(5)])],
+         .other("a replica of 192.0.2.1:6379 (connected)")),
+        ([.array([.bulk(Array("slave".utf8))])], .other("a replica")),
+        ([.array([.bulk(Array("sentinel".utf8)), .array([])])], .other("a sentinel node")),
+        ([.error("NOPERM User greylist has no permissions to run the 'role' command")],
+         .unknown("ROLE: NOPERM User greylist has no permissions to run the 'role' command")),
+        ([.status("OK"), .integer(3)], .unknown("ROLE: integer 3")),
+    ] as [([RedisReply], RedisRecords.NodeRole)])
+    func aNodeSaysItsRoleInTheFirstPipeline(_ replies: [RedisReply], _ role: RedisRecords.NodeRole) throws {
+        #expect(try RedisRecords.interpretOpening(replies[...]) == role)
+    }
+
+    @Test func aRefusedLoginEndsTheOpening() {
+        #expect(throws: RedisReplyError("AUTH: WRONGPASS invalid username-password pair")) {
+            try RedisRecords.interpretOpening([.error("WRONGPASS invalid username-password pair"), .error("NOAUTH")][...])
+        }
     }
 
     @Test(arguments: [("-5", "0"), ("0", "0"), ("999999999", "0"), ("17644860000", "0"), ("1764486000", ""),

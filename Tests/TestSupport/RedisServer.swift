@@ -36,8 +36,9 @@ public final class RedisTestServer: @unchecked Sendable {
 
     deinit { stop() }
 
-    /// Starts (or restarts) the server and waits until it answers.
-    public func start() throws {
+    /// Starts (or restarts) the server and waits until it answers PING with PONG, unless `waiting` is false
+    /// (a server loading a large append-only file answers -LOADING for a while).
+    public func start(waiting: Bool = true) throws {
         let file = directory.path + "/redis.conf"
         try (configuration.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
         let process = Process()
@@ -45,6 +46,7 @@ public final class RedisTestServer: @unchecked Sendable {
         process.arguments = [file]
         try process.run()
         self.process = process
+        guard waiting else { return }
         let deadline = Date(timeIntervalSinceNow: 10)
         while (try? cli("PING")) != "PONG" {
             guard process.isRunning, Date() < deadline else {
@@ -64,6 +66,13 @@ public final class RedisTestServer: @unchecked Sendable {
         let deadline = Date(timeIntervalSinceNow: 5)
         while process.isRunning && Date() < deadline { usleep(10_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// Kills the server at once (SIGKILL), as a crash or a power cut would, and waits for it.
+    public func crash() {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
