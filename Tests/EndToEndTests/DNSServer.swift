@@ -9,6 +9,7 @@ final class DNSServer: @unchecked Sendable {
     let port: Int
     let directory: TemporaryDirectory
     private let pid: pid_t
+    private let namespace: NetworkNamespace?
 
     /// Writes NSD's configuration and the zones (origin → records, each zone given an SOA and NS record) into
     /// `directory`, for a server on `address` and `port`; returns the configuration's path.
@@ -52,23 +53,41 @@ final class DNSServer: @unchecked Sendable {
     /// Starts NSD on a free loopback port (trying another if the one picked was taken meanwhile).
     init(zones: [String: String], failing: [String] = []) throws {
         directory = try TemporaryDirectory()
-        let path = directory.path
+        namespace = nil
         var started: (pid_t, Int)?
         for _ in 0..<5 where started == nil {
             let port = try unusedLoopbackPort()
-            let configuration = try Self.configure(in: path, zones: zones, failing: failing, port: port)
-            let pid = try spawn("/usr/sbin/nsd", ["-d", "-c", configuration], environment: [:],
-                                stdin: "/dev/null", stdout: path + "/nsd.out", stderr: path + "/nsd.err")
-            let log = { (try? String(contentsOfFile: path + "/nsd.log", encoding: .utf8)) ?? "" }
-            if eventually(within: 10, { log().contains("nsd started") || kill(pid, 0) != 0 }), log().contains("nsd started") {
-                started = (pid, port)
-            } else {
-                kill(pid, SIGTERM)
-                _ = waitForExit(pid, limit: 10)
-            }
+            let configuration = try Self.configure(in: directory.path, zones: zones, failing: failing, port: port)
+            started = try Self.start(configuration, in: directory.path, spawn).map { ($0, port) }
         }
         guard let (pid, port) = started else { throw POSIXError(.EADDRINUSE) }
         (self.pid, self.port) = (pid, port)
+    }
+
+    /// Starts NSD on 127.0.0.1:53 inside `namespace`, the name server its resolv.conf names (a resolver that
+    /// reads resolv.conf asks port 53, so this is the server for programs that resolve as the system does).
+    init(zones: [String: String], in namespace: NetworkNamespace) throws {
+        directory = try TemporaryDirectory()
+        self.namespace = namespace
+        port = 53
+        let configuration = try Self.configure(in: directory.path, zones: zones, port: port)
+        guard let pid = try Self.start(configuration, in: directory.path, namespace.spawn) else {
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "nsd did not start in \(namespace.name)"])
+        }
+        self.pid = pid
+    }
+
+    /// Starts NSD with `configuration` through `spawn` and waits until it serves; nil (and no process left) if it did not.
+    private static func start(_ configuration: String, in path: String,
+                              _ spawn: (String, [String], [String: String], String, String, String) throws -> pid_t) throws -> pid_t? {
+        let pid = try spawn("/usr/sbin/nsd", ["-d", "-c", configuration], [:], "/dev/null", path + "/nsd.out", path + "/nsd.err")
+        let log = { (try? String(contentsOfFile: path + "/nsd.log", encoding: .utf8)) ?? "" }
+        if eventually(within: 10, { log().contains("nsd started") || kill(pid, 0) != 0 }), log().contains("nsd started") {
+            return pid
+        }
+        kill(pid, SIGTERM)
+        _ = waitForExit(pid, limit: 10)
+        return nil
     }
 
     deinit {

@@ -3,18 +3,26 @@ import Glibc
 import Testing
 
 /// A real Postfix (Debian's, not configured system-wide) with its own configuration, queue and log under
-/// `directory`: it relays every message to `[127.0.0.1]:relayPort`, retries a deferred message after two
-/// seconds, and logs to `log`. The backoff outlasts the one-second queue scan: with both at one second, a scan
-/// could catch the message while its deferral was still being recorded ("skipped, still being delivered"),
-/// after which Postfix left it alone. Each attempt gets its own connection (no session caching), as the
-/// test matches attempts to the wrapper's log lines. Stopped when the value goes away. Root only (Postfix's
-/// master runs as root).
+/// `directory`: it relays every message to `[127.0.0.1]:relayPort` (or delivers as other settings say),
+/// retries a deferred message after two seconds, and logs to `log`. The backoff outlasts the one-second queue
+/// scan: with both at one second, a scan could catch the message while its deferral was still being recorded
+/// ("skipped, still being delivered"), after which Postfix left it alone. Each attempt gets its own connection
+/// (no session caching), as the tests match attempts to the wrapper's log lines. Stopped when the value goes
+/// away. Root only (Postfix's master runs as root).
 final class Postfix: @unchecked Sendable {
     let config: String
     let log: String
     private let pid: pid_t
+    private let namespace: NetworkNamespace?
 
-    init(in directory: String, relayPort: String) throws {
+    convenience init(in directory: String, relayPort: String) throws {
+        try self.init(in: directory, delivery: ["relayhost = [127.0.0.1]:\(relayPort)", "smtp_dns_support_level = disabled"])
+    }
+
+    /// A Postfix whose SMTP client delivers as the main.cf lines `delivery` say, started in `namespace` if given
+    /// (where its resolver reads the namespace's resolv.conf).
+    init(in directory: String, delivery: [String], namespace: NetworkNamespace? = nil) throws {
+        self.namespace = namespace
         config = directory + "/config"
         log = directory + "/maillog"
         let queue = directory + "/queue", data = directory + "/data"
@@ -33,8 +41,7 @@ final class Postfix: @unchecked Sendable {
             mydestination =
             inet_interfaces = loopback-only
             inet_protocols = ipv4
-            relayhost = [127.0.0.1]:\(relayPort)
-            smtp_dns_support_level = disabled
+            \(delivery.joined(separator: "\n"))
             alias_maps =
             alias_database =
             queue_run_delay = 1s
@@ -65,8 +72,12 @@ final class Postfix: @unchecked Sendable {
             """.write(toFile: config + "/master.cf", atomically: true, encoding: .utf8)
         let check = try run("/usr/sbin/postfix", ["-c", config, "check"])
         #expect(check.status == 0, "postfix check: \(check.errors)")
-        pid = try spawn("/usr/sbin/postfix", ["-c", config, "start-fg"], environment: [:],
-                        stdin: "/dev/null", stdout: log, stderr: log + ".stderr")
+        let start = ["-c", config, "start-fg"]
+        if let namespace {
+            pid = try namespace.spawn("/usr/sbin/postfix", start, environment: [:], stdin: "/dev/null", stdout: log, stderr: log + ".stderr")
+        } else {
+            pid = try spawn("/usr/sbin/postfix", start, environment: [:], stdin: "/dev/null", stdout: log, stderr: log + ".stderr")
+        }
         #expect(eventually(within: 20) { self.logText.contains("daemon started") }, "Postfix did not start: \(logText)")
     }
 

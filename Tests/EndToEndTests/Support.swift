@@ -133,19 +133,27 @@ final class TCPServer: @unchecked Sendable {
     let port: String
     let log: String
     private let pid: pid_t
+    private let namespace: NetworkNamespace?
 
-    /// Starts `tcpserver -1 -R -H -l mx.test [-v] [-u uid -g gid] [-x rules] host 0 program...`, logging stderr to `log`.
-    init(host: String = "127.0.0.1", rules: String? = nil, user: (uid: Int, gid: Int)? = nil, environment: [String: String] = [:],
+    /// Starts `tcpserver -1 -R -H -l name [-v] [-u uid -g gid] [-x rules] host port program...` (in `namespace` if
+    /// given), logging stderr to `log`; port 0 is any free one.
+    init(host: String = "127.0.0.1", port: String = "0", name: String = "mx.test", namespace: NetworkNamespace? = nil,
+         rules: String? = nil, user: (uid: Int, gid: Int)? = nil, environment: [String: String] = [:],
          verbose: Bool = false, _ program: [String], log: String) throws {
         self.log = log
+        self.namespace = namespace
         let portFile = log + ".port"
         let account = user.map { ["-u", String($0.uid), "-g", String($0.gid)] } ?? []
-        let arguments = ["-1", "-R", "-H", "-l", "mx.test"] + (verbose ? ["-v"] : []) + account + (rules.map { ["-x", $0] } ?? []) + [host, "0"] + program
-        pid = try spawn("/usr/bin/tcpserver", arguments, environment: environment, stdin: "/dev/null", stdout: portFile, stderr: log)
+        let arguments = ["-1", "-R", "-H", "-l", name] + (verbose ? ["-v"] : []) + account + (rules.map { ["-x", $0] } ?? []) + [host, port] + program
+        if let namespace {
+            pid = try namespace.spawn("/usr/bin/tcpserver", arguments, environment: environment, stdin: "/dev/null", stdout: portFile, stderr: log)
+        } else {
+            pid = try spawn("/usr/bin/tcpserver", arguments, environment: environment, stdin: "/dev/null", stdout: portFile, stderr: log)
+        }
         let written = { (try? String(contentsOfFile: portFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "" }
         _ = eventually(within: 5) { !written().isEmpty }
-        port = written()
-        if port.isEmpty { Issue.record("tcpserver did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")") }
+        self.port = written()
+        if self.port.isEmpty { Issue.record("tcpserver did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")") }
     }
 
     deinit {
