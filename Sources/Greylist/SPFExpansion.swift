@@ -1,35 +1,3 @@
-/// Why a DNS lookup gave no answer.
-public enum DNSLookupError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The name does not exist (NXDOMAIN).
-    case noSuchDomain
-    /// No answer could be had (a server failure, a timeout, a refusal): why, in words.
-    case failed(String)
-
-    public var description: String {
-        switch self {
-        case .noSuchDomain: "no such domain"
-        case .failed(let reason): reason
-        }
-    }
-}
-
-/// The DNS lookups an SPF expansion makes: a resolver's in the whitelist compiler, a table's in tests.
-public struct DNSLookup {
-    /// The TXT records of a name, each one's strings joined; empty when it has none.
-    public var texts: (HostName) throws(DNSLookupError) -> [[UInt8]]
-    /// The IPv4 and IPv6 addresses of a name (its A and AAAA records); empty when it has none.
-    public var addresses: (HostName) throws(DNSLookupError) -> [ClientAddress]
-    /// The targets of a name's MX records, as the answer spells them; empty when it has none.
-    public var mailExchangers: (HostName) throws(DNSLookupError) -> [String]
-
-    /// Lookups made by these functions.
-    public init(texts: @escaping (HostName) throws(DNSLookupError) -> [[UInt8]],
-                addresses: @escaping (HostName) throws(DNSLookupError) -> [ClientAddress],
-                mailExchangers: @escaping (HostName) throws(DNSLookupError) -> [String]) {
-        (self.texts, self.addresses, self.mailExchangers) = (texts, addresses, mailExchangers)
-    }
-}
-
 /// A network an SPF entry authorizes, and where it came from (`spf:example.com via include:_spf.example.net`).
 public struct SPFNetwork: Equatable, Sendable {
     /// The network.
@@ -38,8 +6,8 @@ public struct SPFNetwork: Equatable, Sendable {
     public let origin: String
 }
 
-/// What an `spf:` entry expands to: the domain, the networks its SPF record authorizes, and notes on terms
-/// that left networks out.
+/// What an `spf:` entry expands to: the domain, the networks its SPF record authorizes, notes on terms that left
+/// networks out, and warnings where one of RFC 7208's limits ended the expansion early.
 public struct SPFAuthorization: Equatable, Sendable {
     /// The domain whose record was expanded.
     public let domain: HostName
@@ -47,20 +15,25 @@ public struct SPFAuthorization: Equatable, Sendable {
     public let networks: [SPFNetwork]
     /// Why later terms added nothing (a `-exists:…` before them, whose match depends on the client), in words.
     public let notes: [String]
+    /// Where a limit (lookups, lookups that found nothing, mail exchangers) was reached, so later terms added nothing.
+    public let warnings: [String]
 }
 
 /// Expands a domain's SPF record into the networks it authorizes (RFC 7208): `ip4`, `ip6`, `a`, `mx` (with their
 /// prefix lengths), `include` and `redirect`, in order, each network less what an earlier directive matched (a
 /// `-ip4` before a wider `ip4` cuts a hole in it). Terms whose match depends on the client (`ptr`, `exists`,
 /// macros such as `%{i}`, an include of a record holding such terms) add no networks; one that does not pass
-/// (`-exists:…`) may exclude any later network at run time, so nothing after it is added. The RFC's limits hold:
-/// at most 10 terms that look up DNS, 10 mail exchangers per `mx`, 2 lookups that find nothing.
-/// A loop of includes or redirects, a missing or doubled record, a failed lookup, `+all` or a pass for a
-/// network wider than /8 (IPv4) or /16 (IPv6) are errors: the whitelist must not change on a guess.
+/// (`-exists:…`) may exclude any later network at run time, so nothing after it is added. The RFC's limits (10
+/// terms that look up DNS, 10 mail exchangers per `mx`, 2 lookups that find nothing) are reached in order, as a
+/// verifier reaches them: the networks of earlier terms stay, nothing later is added. Lookups that find nothing
+/// are counted for each address family (an `a` for a name with only AAAA records finds nothing for IPv4 clients).
+/// A record that breaks the grammar anywhere, a loop of includes or redirects, a missing or doubled record, a
+/// failed lookup, `+all`, a pass for a network wider than /8 (IPv4) or /16 (IPv6), or more addresses in all than
+/// the cap are errors: the whitelist must not change on a guess.
 public struct SPFExpansion {
     /// The most terms that look up DNS (`include`, `a`, `mx`, `ptr`, `exists`, `redirect`) in one expansion.
     public static let lookupLimit = 10
-    /// The most lookups that find nothing (no such name, no records).
+    /// The most lookups that find nothing (no such name, no records), for clients of one address family.
     public static let voidLookupLimit = 2
     /// The most mail exchangers one `mx` term looks up.
     public static let mailExchangerLimit = 10
@@ -69,8 +42,10 @@ public struct SPFExpansion {
 
     private let lookup: DNSLookup
     private let entry: String
-    private var lookups = 0, voidLookups = 0
-    private var notes: [String] = []
+    private var lookups = 0
+    /// Per address family, IPv4 first: lookups that found nothing, and whether a limit ended the evaluation.
+    private var voidLookups = [0, 0], halted = [false, false]
+    private var notes: [String] = [], warnings: [String] = []
 
     /// What one record passes: networks with the terms that led to each, and whether they are all the addresses
     /// it passes (not when a term's match depends on the client: then they are some of them).
@@ -80,9 +55,9 @@ public struct SPFExpansion {
     }
 
     /// The networks `domain`'s SPF record authorizes, and notes on terms that left networks out.
-    public static func networks(authorizedBy domain: HostName, lookup: DNSLookup) throws(SPFError) -> SPFAuthorization {
+    public static func networks(authorizedBy domain: HostName, lookup: DNSLookup, cap: SPFCap = SPFCap()) throws(SPFError) -> SPFAuthorization {
         var expansion = SPFExpansion(lookup: lookup, entry: "spf:\(domain)")
-        let found = try expansion.evaluate(domain, chain: [domain], via: [])
+        let found = try expansion.evaluate(DNSName(domain), chain: [DNSName(domain)], via: [])
         var seen = Set<Network>()
         var networks: [SPFNetwork] = []
         for (network, via) in found.networks where seen.insert(network).inserted {
@@ -90,14 +65,15 @@ public struct SPFExpansion {
             if !via.isEmpty { origin += " via " + via.joined(separator: " ") }
             networks.append(SPFNetwork(network: network, origin: origin))
         }
-        return SPFAuthorization(domain: domain, networks: networks, notes: expansion.notes)
+        try cap.check(networks.map { $0.network }, of: domain)
+        return SPFAuthorization(domain: domain, networks: networks, notes: expansion.notes, warnings: expansion.warnings)
     }
 
     private init(lookup: DNSLookup, entry: String) { (self.lookup, self.entry) = (lookup, entry) }
 
     /// What `domain`'s record passes. `chain` holds the domains whose records are being evaluated, outermost
     /// first: a name already in it is a loop.
-    private mutating func evaluate(_ domain: HostName, chain: [HostName], via: [String]) throws(SPFError) -> Passed {
+    private mutating func evaluate(_ domain: DNSName, chain: [DNSName], via: [String]) throws(SPFError) -> Passed {
         let record = try record(of: domain, via: via)
         var covered: [Network] = []
         var passed = Passed()
@@ -120,17 +96,19 @@ public struct SPFExpansion {
             notes.append(failure("terms after \(written) add no networks: whether it matches depends on the client", via: via).reason)
             return true
         }
-        for directive in record.directives {
+        for directive in record.directives where !isHalted {
             let term = via + [directive.text]
             switch directive.mechanism {
             case .all:
                 if directive.qualifier == .pass { throw failure("\(domain) authorizes every address (+all)", via: via) }
                 return passed   // nothing after `all` is ever evaluated, nor a redirect
             case .network(let network):
-                try take([(network, via)], directive.qualifier)
+                try take(unhalted([network]).map { ($0, via) }, directive.qualifier)
+            case .matchesNoClient:
+                continue
             case .include(let spec):
-                try countLookup(via: term)
-                guard let target = try target(spec, in: domain, via: term) else {
+                guard countLookup(via: term) else { return passed }
+                guard let target = try target(spec, via: term) else {
                     if endsAtUnknownMatch(directive) { return passed }
                     continue
                 }
@@ -138,40 +116,29 @@ public struct SPFExpansion {
                 if !included.isExact, endsAtUnknownMatch(directive) { return passed }
                 try take(included.networks, directive.qualifier)
             case .a(let spec, let ipv4Length, let ipv6Length):
-                try countLookup(via: term)
+                guard countLookup(via: term) else { return passed }
                 guard let name = try name(spec, in: domain, via: term) else {
                     if endsAtUnknownMatch(directive) { return passed }
                     continue
                 }
-                let networks = try addresses(of: name, via: term).map { network(around: $0, ipv4Length, ipv6Length) }
-                try take(networks.map { ($0, term) }, directive.qualifier)
+                try take(try addresses(of: name, via: term).map { (network(around: $0, ipv4Length, ipv6Length), term) }, directive.qualifier)
             case .mx(let spec, let ipv4Length, let ipv6Length):
-                try countLookup(via: term)
+                guard countLookup(via: term) else { return passed }
                 guard let name = try name(spec, in: domain, via: term) else {
                     if endsAtUnknownMatch(directive) { return passed }
                     continue
                 }
-                let exchangers = try mailExchangers(of: name, via: term)
-                guard exchangers.count <= Self.mailExchangerLimit else {
-                    throw failure("\(name) has \(exchangers.count) mail exchangers, more than \(Self.mailExchangerLimit)", via: term)
-                }
-                var networks: [(Network, [String])] = []
-                for exchanger in exchangers {
-                    guard let host = HostName(exchanger) else { continue }   // a null MX (".") or junk names no host
-                    for address in try addresses(of: host, via: term) {
-                        networks.append((network(around: address, ipv4Length, ipv6Length), term))
-                    }
-                }
-                try take(networks, directive.qualifier)
+                try take(try exchangerAddresses(of: name, via: term).map { (network(around: $0, ipv4Length, ipv6Length), term) },
+                         directive.qualifier)
             case .unlisted:
-                try countLookup(via: term)
+                guard countLookup(via: term) else { return passed }
                 if endsAtUnknownMatch(directive) { return passed }
             }
         }
-        if let spec = record.redirect {
-            let term = via + ["redirect=\(spec)"]
-            try countLookup(via: term)
-            guard let target = try target(spec, in: domain, via: term) else {
+        if let spec = record.redirect, !isHalted {
+            let term = via + ["redirect=\(LogLine.escaped(spec, limit: Whitelist.maximumLineLength))"]
+            guard countLookup(via: term) else { return passed }
+            guard let target = try target(spec, via: term) else {
                 passed.isExact = false
                 return passed
             }
@@ -182,8 +149,25 @@ public struct SPFExpansion {
         return passed
     }
 
+    /// The addresses of the mail exchangers of `name`, at most `mailExchangerLimit` of them (more end the evaluation).
+    private mutating func exchangerAddresses(of name: DNSName, via: [String]) throws(SPFError) -> [ClientAddress] {
+        let exchangers = try answerCountingVoid(via: via, "MX lookup of \(name) failed") { (lookup) throws(DNSLookupError) in
+            [try lookup.mailExchangers(name)]
+        }[0]
+        guard exchangers.count <= Self.mailExchangerLimit else {
+            halt([true, true], "\(name) has \(exchangers.count) mail exchangers, more than \(Self.mailExchangerLimit)", via: via)
+            return []
+        }
+        var found: [ClientAddress] = []
+        for exchanger in exchangers {
+            guard let host = DNSName(exchanger) else { continue }   // a null MX (".") or junk names no host
+            found += try addresses(of: host, via: via)
+        }
+        return found
+    }
+
     /// The one SPF record among `domain`'s TXT records.
-    private func record(of domain: HostName, via: [String]) throws(SPFError) -> SPFRecord {
+    private func record(of domain: DNSName, via: [String]) throws(SPFError) -> SPFRecord {
         let texts = try answer(via: via, "TXT lookup of \(domain)") { () throws(DNSLookupError) in try lookup.texts(domain) }
         let records = texts.filter(SPFRecord.isSPF)
         guard records.count == 1 else {
@@ -192,25 +176,32 @@ public struct SPFExpansion {
         do { return try SPFRecord(parsing: records[0]) } catch { throw failure("\(domain): \(error.reason)", via: via) }
     }
 
-    private mutating func addresses(of name: HostName, via: [String]) throws(SPFError) -> [ClientAddress] {
-        try answerCountingVoid(via: via, "address lookup of \(name)") { (lookup) throws(DNSLookupError) in try lookup.addresses(name) }
+    /// The addresses of `name` of the families still evaluated; for each, finding none is a void lookup.
+    private mutating func addresses(of name: DNSName, via: [String]) throws(SPFError) -> [ClientAddress] {
+        let found = try answerCountingVoid(via: via, "address lookup of \(name)") { (lookup) throws(DNSLookupError) in
+            let all = try lookup.addresses(name)
+            return [all.filter { $0.isIPv4 }, all.filter { !$0.isIPv4 }]
+        }
+        return unhalted(found.flatMap { $0 })
     }
 
-    /// The mail exchangers of `name`; none for a name that does not exist (a void lookup, RFC 7208 section 4.6.4).
-    private mutating func mailExchangers(of name: HostName, via: [String]) throws(SPFError) -> [String] {
-        try answerCountingVoid(via: via, "MX lookup of \(name) failed") { (lookup) throws(DNSLookupError) in try lookup.mailExchangers(name) }
-    }
-
-    /// What `body` finds; nothing for a name that does not exist. Finding nothing counts as a void lookup
+    /// What `body` finds, for IPv4 and IPv6 clients (one list for both when the lookup does not depend on the
+    /// family); nothing for a name that does not exist. Finding nothing for a family counts as its void lookup
     /// (RFC 7208 section 4.6.4). Any other failure is temporary: `failed`, then the error.
     private mutating func answerCountingVoid<T>(via: [String], _ failed: String,
-                                                _ body: (DNSLookup) throws(DNSLookupError) -> [T]) throws(SPFError) -> [T] {
-        let found: [T]
+                                                _ body: (DNSLookup) throws(DNSLookupError) -> [[T]]) throws(SPFError) -> [[T]] {
+        var found: [[T]]
         do { found = try body(lookup) } catch {
             guard error == .noSuchDomain else { throw failure("\(failed): \(error)", via: via, isTemporary: true) }
-            found = []
+            found = [[], []]
         }
-        if found.isEmpty { try countVoidLookup(via: via) }
+        let perFamily = found.count == 2 ? found : [found.first ?? [], found.first ?? []]
+        var void = [false, false]
+        for family in 0..<2 where !halted[family] && perFamily[family].isEmpty {
+            voidLookups[family] += 1
+            void[family] = voidLookups[family] > Self.voidLookupLimit
+        }
+        halt(void, "more than \(Self.voidLookupLimit) DNS lookups found nothing", via: via)
         return found
     }
 
@@ -222,33 +213,48 @@ public struct SPFExpansion {
     }
 
     /// The domain a term names; nil for one with macros (`%{i}`), which depend on the client and name no networks.
-    private func target(_ spec: String, in domain: HostName, via: [String]) throws(SPFError) -> HostName? {
+    private func target(_ spec: String, via: [String]) throws(SPFError) -> DNSName? {
         if spec.utf8.contains(UInt8(ascii: "%")) { return nil }
-        do { return try HostName(validating: spec.utf8) } catch { throw failure("bad domain \(LogLine.quoted(spec)): \(error.reason)", via: via) }
+        do { return try DNSName(validating: spec.utf8) } catch { throw failure("bad domain \(LogLine.quoted(spec)): \(error.reason)", via: via) }
     }
 
     /// The name an `a` or `mx` term looks up: the one it names, else the record's domain.
-    private func name(_ spec: String?, in domain: HostName, via: [String]) throws(SPFError) -> HostName? {
+    private func name(_ spec: String?, in domain: DNSName, via: [String]) throws(SPFError) -> DNSName? {
         guard let spec else { return domain }
-        return try target(spec, in: domain, via: via)
+        return try target(spec, via: via)
     }
 
-    private func extend(_ chain: [HostName], with target: HostName, via: [String]) throws(SPFError) -> [HostName] {
+    private func extend(_ chain: [DNSName], with target: DNSName, via: [String]) throws(SPFError) -> [DNSName] {
         if chain.contains(target) {
             throw failure("loop: " + (chain + [target]).map { $0.description }.joined(separator: " -> "), via: via)
         }
         return chain + [target]
     }
 
-    private mutating func countLookup(via: [String]) throws(SPFError) {
+    /// Counts a term that looks up DNS; false, the evaluation ended, if it is one more than the limit.
+    private mutating func countLookup(via: [String]) -> Bool {
         lookups += 1
-        if lookups > Self.lookupLimit { throw failure("more than \(Self.lookupLimit) DNS lookups", via: via) }
+        if lookups > Self.lookupLimit { halt([true, true], "more than \(Self.lookupLimit) DNS lookups", via: via) }
+        return !isHalted
     }
 
-    private mutating func countVoidLookup(via: [String]) throws(SPFError) {
-        voidLookups += 1
-        if voidLookups > Self.voidLookupLimit { throw failure("more than \(Self.voidLookupLimit) DNS lookups found nothing", via: via) }
+    /// Ends the evaluation for clients of the families marked (IPv4, IPv6), as a verifier's permerror would there.
+    private mutating func halt(_ families: [Bool], _ reason: String, via: [String]) {
+        let newly = (0..<2).filter { families[$0] && !halted[$0] }
+        guard !newly.isEmpty else { return }
+        for family in newly { halted[family] = true }
+        let who = newly.count == 2 ? "" : newly == [0] ? " for IPv4 clients" : " for IPv6 clients"
+        let what = newly.count == 2 ? "networks" : newly == [0] ? "IPv4 networks" : "IPv6 networks"
+        warnings.append(failure(reason + who, via: via).reason + ": only the \(what) of the terms before it are kept")
     }
+
+    /// Whether a limit ended the evaluation for both families.
+    private var isHalted: Bool { halted[0] && halted[1] }
+
+    /// The items whose family is still evaluated.
+    private func unhalted(_ addresses: [ClientAddress]) -> [ClientAddress] { addresses.filter { !halted[$0.isIPv4 ? 0 : 1] } }
+
+    private func unhalted(_ networks: [Network]) -> [Network] { networks.filter { !halted[$0.address.isIPv4 ? 0 : 1] } }
 
     private func network(around address: ClientAddress, _ ipv4Length: Int, _ ipv6Length: Int) -> Network {
         Network(address, prefixLength: address.isIPv4 ? ipv4Length : ipv6Length)
@@ -267,20 +273,3 @@ public struct SPFExpansion {
         SPFError(via.isEmpty ? reason : "\(reason) (via \(via.joined(separator: " ")))", isTemporary: isTemporary)
     }
 }
-
-extension Network {
-    /// The network less every address in `others`, as the fewest networks that cover what is left.
-    func removing(_ others: [Network]) -> [Network] {
-        let overlapping = others.filter { $0.address.isIPv4 == address.isIPv4 && ($0.contains(address) || contains($0.address)) }
-        if overlapping.contains(where: { $0.prefixLength <= prefixLength }) { return [] }
-        if overlapping.isEmpty { return [self] }
-        let halfBit = (address.isIPv4 ? 32 : 128) - prefixLength - 1
-        let upper: ClientAddress = switch address {
-        case .v4(let value): .v4(value | 1 << UInt32(halfBit))
-        case .v6(let value): .v6(value | 1 << UInt128(halfBit))
-        }
-        return Network(address, prefixLength: prefixLength + 1).removing(overlapping)
-            + Network(upper, prefixLength: prefixLength + 1).removing(overlapping)
-    }
-}
-

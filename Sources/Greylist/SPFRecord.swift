@@ -24,6 +24,8 @@ public struct SPFDirective: Equatable, Sendable {
         case mx(String?, ipv4Length: Int, ipv6Length: Int)
         /// An `ip4` or `ip6` network.
         case network(Network)
+        /// An `ip6` network of IPv4-mapped addresses (`ip6:::ffff:192.0.2.0/120`): no client has one.
+        case matchesNoClient
         /// Addresses whose reverse name is checked (`ptr`, `exists`): they name no networks.
         case unlisted(String?)
     }
@@ -31,7 +33,7 @@ public struct SPFDirective: Equatable, Sendable {
     public var qualifier: Qualifier
     /// The mechanism.
     public var mechanism: Mechanism
-    /// The term as written, without its qualifier (`include:_spf.example.net`).
+    /// The term as written, without its qualifier (`include:_spf.example.net`), escaped as `LogLine.escaped` does.
     public var text: String
 }
 
@@ -55,18 +57,23 @@ public struct SPFRecord: Equatable, Sendable {
         guard let version = terms.first, Self.isSPF(Array(version)) else { throw SPFError("not an SPF record") }
         var explanation = false
         for term in terms.dropFirst() {
-            let written = String(decoding: term, as: UTF8.self)
+            let bad = SPFError("bad term \(LogLine.quoted(bytes: term))")
             let nameEnd = term.firstIndex { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "=") } ?? term.endIndex
             if nameEnd < term.endIndex, term[nameEnd] == UInt8(ascii: "=") {
                 let name = String(decoding: term[..<nameEnd].map(lowercased), as: UTF8.self)
-                let value = String(decoding: term[(nameEnd + 1)...], as: UTF8.self)
-                guard let first = term.first, isLetter(first) else { throw SPFError("bad term \(LogLine.quoted(written))") }
-                if name == "redirect" {
+                let value = term[(nameEnd + 1)...]
+                guard SPFGrammar.isModifierName(term[..<nameEnd]) else { throw bad }
+                switch name {
+                case "redirect":
+                    guard SPFGrammar.isDomainSpec(value) else { throw bad }
                     guard redirect == nil else { throw SPFError("more than one redirect modifier") }
-                    redirect = value
-                } else if name == "exp" {
+                    redirect = String(decoding: value, as: UTF8.self)
+                case "exp":
+                    guard SPFGrammar.isDomainSpec(value) else { throw bad }
                     guard !explanation else { throw SPFError("more than one exp modifier") }
                     explanation = true
+                default:
+                    guard SPFGrammar.isMacroString(value) else { throw bad }
                 }
                 continue
             }
@@ -79,13 +86,12 @@ public struct SPFRecord: Equatable, Sendable {
             case UInt8(ascii: "?"): (qualifier, body) = (.neutral, body.dropFirst())
             default: qualifier = .pass
             }
-            directives.append(SPFDirective(qualifier: qualifier, mechanism: try Self.mechanism(body, written: written),
-                                           text: String(decoding: body, as: UTF8.self)))
+            directives.append(SPFDirective(qualifier: qualifier, mechanism: try Self.mechanism(body, bad, unknown: SPFError("unknown mechanism \(LogLine.quoted(bytes: term))")),
+                                           text: LogLine.escaped(bytes: body, limit: Whitelist.maximumLineLength)))
         }
     }
 
-    private static func mechanism(_ term: ArraySlice<UInt8>, written: String) throws(SPFError) -> SPFDirective.Mechanism {
-        let bad = SPFError("bad term \(LogLine.quoted(written))")
+    private static func mechanism(_ term: ArraySlice<UInt8>, _ bad: SPFError, unknown: SPFError) throws(SPFError) -> SPFDirective.Mechanism {
         let nameEnd = term.firstIndex { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "/") } ?? term.endIndex
         let name = String(decoding: term[..<nameEnd].map(lowercased), as: UTF8.self)
         var rest = term[nameEnd...]
@@ -94,7 +100,7 @@ public struct SPFRecord: Equatable, Sendable {
                 if required || !rest.isEmpty { throw bad }
                 return nil
             }
-            guard rest.count > 1 else { throw bad }
+            guard SPFGrammar.isDomainSpec(rest.dropFirst()) else { throw bad }
             return String(decoding: rest.dropFirst(), as: UTF8.self)
         }
         switch name {
@@ -119,13 +125,16 @@ public struct SPFRecord: Equatable, Sendable {
             let length = try cidrLength(takenFrom: &rest, separator: "/", maximum: isIPv4 ? 32 : 128, bad)
             let text = rest.dropFirst()
             guard let address = ClientAddress(utf8: text), text.contains(UInt8(ascii: ":")) != isIPv4 else { throw bad }
-            // An IPv4-mapped ip6 network is the IPv4 network it maps.
-            let mapped = address.isIPv4 && !isIPv4
-            let prefixLength = length.map { mapped ? $0 - 96 : $0 } ?? (address.isIPv4 ? 32 : 128)
-            guard prefixLength >= 0 else { throw bad }
-            return .network(Network(address, prefixLength: prefixLength))
+            guard case .v4(let ipv4) = address, !isIPv4 else {
+                return .network(Network(address, prefixLength: length ?? (isIPv4 ? 32 : 128)))
+            }
+            // An ip6 network never matches an IPv4 client (RFC 7208 section 5.6), which is what the wrapper takes
+            // an IPv4-mapped address for: it matches no client unless it reaches past the mapped addresses.
+            let prefixLength = length ?? 128
+            guard prefixLength < 96 else { return .matchesNoClient }
+            return .network(Network(.v6(0xffff << 32 | UInt128(ipv4)), prefixLength: prefixLength))
         default:
-            throw SPFError("unknown mechanism \(LogLine.quoted(written))")
+            throw unknown
         }
     }
 
@@ -145,8 +154,4 @@ public struct SPFRecord: Equatable, Sendable {
 
 private func lowercased(_ byte: UInt8) -> UInt8 {
     (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
-}
-
-private func isLetter(_ byte: UInt8) -> Bool {
-    (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(lowercased(byte))
 }
