@@ -105,7 +105,7 @@ public struct WhitelistCompilation {
                 break
             case .host(let pattern)?:
                 if let isPublicSuffix, isPublicSuffix(pattern.name) {
-                    throw WhitelistError("\(pattern.text): \(pattern.name) is a public suffix: anyone can register a name below it")
+                    throw WhitelistError("bad host name \(LogLine.quoted(pattern.text)): \(pattern.name) is a public suffix: anyone can register a name below it")
                 }
                 hostNames += 1
                 host(pattern, parsed.entry)
