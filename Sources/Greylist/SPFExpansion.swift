@@ -75,78 +75,84 @@ public struct SPFExpansion {
     /// first: a name already in it is a loop.
     private mutating func evaluate(_ domain: DNSName, chain: [DNSName], via: [String]) throws(SPFError) -> Passed {
         let record = try record(of: domain, via: via)
-        var covered: [Network] = []
-        var passed = Passed()
-        func take(_ matched: [(Network, [String])], _ qualifier: SPFDirective.Qualifier) throws(SPFError) {
-            for (network, origin) in matched where qualifier == .pass {
-                let widest = network.address.isIPv4 ? Self.widestPrefix.ipv4 : Self.widestPrefix.ipv6
-                guard network.prefixLength >= widest else {
-                    throw failure("\(domain) authorizes \(network.key), wider than /\(widest)", via: origin)
-                }
-                for piece in network.removing(covered) { passed.networks.append((piece, origin)) }
-            }
-            for (network, _) in matched { covered.append(network) }
-        }
-        /// A directive whose match depends on the client: one that passes adds nothing; after any other, a
-        /// later network may be excluded at run time, so the record's evaluation ends (true).
-        func endsAtUnknownMatch(_ directive: SPFDirective) -> Bool {
-            passed.isExact = false
-            guard directive.qualifier != .pass else { return false }
-            let written = Self.symbol(directive.qualifier) + directive.text
-            notes.append(failure("terms after \(written) add no networks: whether it matches depends on the client", via: via).reason)
-            return true
-        }
+        var state = RecordState(domain: domain)
         for directive in record.directives where !isHalted {
-            let term = via + [directive.text]
-            switch directive.mechanism {
-            case .all:
-                if directive.qualifier == .pass { throw failure("\(domain) authorizes every address (+all)", via: via) }
-                return passed   // nothing after `all` is ever evaluated, nor a redirect
-            case .network(let network):
-                try take(unhalted([network]).map { ($0, via) }, directive.qualifier)
-            case .matchesNoClient:
-                continue
-            case .include(let spec):
-                guard countLookup(via: term) else { return passed }
-                guard let target = try target(spec, via: term) else {
-                    if endsAtUnknownMatch(directive) { return passed }
-                    continue
-                }
-                let included = try evaluate(target, chain: try extend(chain, with: target, via: term), via: term)
-                if !included.isExact, endsAtUnknownMatch(directive) { return passed }
-                try take(included.networks, directive.qualifier)
-            case .a(let spec, let ipv4Length, let ipv6Length):
-                guard countLookup(via: term) else { return passed }
-                guard let name = try name(spec, in: domain, via: term) else {
-                    if endsAtUnknownMatch(directive) { return passed }
-                    continue
-                }
-                try take(try addresses(of: name, via: term).map { (network(around: $0, ipv4Length, ipv6Length), term) }, directive.qualifier)
-            case .mx(let spec, let ipv4Length, let ipv6Length):
-                guard countLookup(via: term) else { return passed }
-                guard let name = try name(spec, in: domain, via: term) else {
-                    if endsAtUnknownMatch(directive) { return passed }
-                    continue
-                }
-                try take(try exchangerAddresses(of: name, via: term).map { (network(around: $0, ipv4Length, ipv6Length), term) },
-                         directive.qualifier)
-            case .unlisted:
-                guard countLookup(via: term) else { return passed }
-                if endsAtUnknownMatch(directive) { return passed }
-            }
+            if try apply(directive, to: &state, chain: chain, via: via) { return state.passed }
         }
         if let spec = record.redirect, !isHalted {
             let term = via + ["redirect=\(LogLine.escaped(spec, limit: Whitelist.maximumLineLength))"]
-            guard countLookup(via: term) else { return passed }
+            guard countLookup(via: term) else { return state.passed }
             guard let target = try target(spec, via: term) else {
-                passed.isExact = false
-                return passed
+                state.passed.isExact = false
+                return state.passed
             }
             let redirected = try evaluate(target, chain: try extend(chain, with: target, via: term), via: term)
-            if !redirected.isExact { passed.isExact = false }
-            try take(redirected.networks, .pass)
+            if !redirected.isExact { state.passed.isExact = false }
+            try take(redirected.networks, .pass, into: &state)
         }
-        return passed
+        return state.passed
+    }
+
+    /// One record's evaluation so far: what it passes, and what its directives matched (which later ones lose).
+    private struct RecordState {
+        let domain: DNSName
+        var covered: [Network] = []
+        var passed = Passed()
+    }
+
+    /// Evaluates one directive of `state`'s record; true if the record's evaluation ends there.
+    private mutating func apply(_ directive: SPFDirective, to state: inout RecordState, chain: [DNSName], via: [String]) throws(SPFError) -> Bool {
+        let term = via + [directive.text]
+        switch directive.mechanism {
+        case .all:
+            if directive.qualifier == .pass { throw failure("\(state.domain) authorizes every address (+all)", via: via) }
+            return true   // nothing after `all` is ever evaluated, nor a redirect
+        case .network(let network):
+            try take(unhalted([network]).map { ($0, via) }, directive.qualifier, into: &state)
+        case .matchesNoClient:
+            break
+        case .include(let spec):
+            guard countLookup(via: term) else { return true }
+            guard let target = try target(spec, via: term) else { return endsAtUnknownMatch(directive, &state, via: via) }
+            let included = try evaluate(target, chain: try extend(chain, with: target, via: term), via: term)
+            if !included.isExact, endsAtUnknownMatch(directive, &state, via: via) { return true }
+            try take(included.networks, directive.qualifier, into: &state)
+        case .a(let spec, let ipv4Length, let ipv6Length), .mx(let spec, let ipv4Length, let ipv6Length):
+            guard countLookup(via: term) else { return true }
+            guard let name = try name(spec, in: state.domain, via: term) else { return endsAtUnknownMatch(directive, &state, via: via) }
+            let addresses: [ClientAddress]
+            if case .a = directive.mechanism { addresses = try self.addresses(of: name, via: term) } else {
+                addresses = try exchangerAddresses(of: name, via: term)
+            }
+            try take(addresses.map { (network(around: $0, ipv4Length, ipv6Length), term) }, directive.qualifier, into: &state)
+        case .unlisted:
+            guard countLookup(via: term) else { return true }
+            return endsAtUnknownMatch(directive, &state, via: via)
+        }
+        return false
+    }
+
+    /// Adds what a directive matched to `state`: if it passes, each network less what earlier directives
+    /// matched; either way what it matched is taken from later ones.
+    private func take(_ matched: [(Network, [String])], _ qualifier: SPFDirective.Qualifier, into state: inout RecordState) throws(SPFError) {
+        for (network, origin) in matched where qualifier == .pass {
+            let widest = network.address.isIPv4 ? Self.widestPrefix.ipv4 : Self.widestPrefix.ipv6
+            guard network.prefixLength >= widest else {
+                throw failure("\(state.domain) authorizes \(network.key), wider than /\(widest)", via: origin)
+            }
+            for piece in network.removing(state.covered) { state.passed.networks.append((piece, origin)) }
+        }
+        for (network, _) in matched { state.covered.append(network) }
+    }
+
+    /// A directive whose match depends on the client: one that passes adds nothing; after any other, a later
+    /// network may be excluded at run time, so the record's evaluation ends (true).
+    private mutating func endsAtUnknownMatch(_ directive: SPFDirective, _ state: inout RecordState, via: [String]) -> Bool {
+        state.passed.isExact = false
+        guard directive.qualifier != .pass else { return false }
+        let written = Self.symbol(directive.qualifier) + directive.text
+        notes.append(failure("terms after \(written) add no networks: whether it matches depends on the client", via: via).reason)
+        return true
     }
 
     /// The addresses of the mail exchangers of `name`, at most `mailExchangerLimit` of them (more end the evaluation).
