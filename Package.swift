@@ -19,6 +19,9 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         // c-ares from Debian's libc-ares-dev: the whitelist compiler's DNS client (SPF entries). Never the wrapper's.
         .systemLibrary(name: "CAres", pkgConfig: "libcares", providers: [.apt(["libc-ares-dev"])]),
+        // libpsl from Debian's libpsl-dev: the whitelist compiler's check of host-name entries against the Public
+        // Suffix List (read from Debian's publicsuffix data, not the library's built-in copy). Never the wrapper's.
+        .systemLibrary(name: "CPSL", pkgConfig: "libpsl", providers: [.apt(["libpsl-dev"])]),
         // The C library for the shell, the same in the normal and the Embedded build (which has no Glibc overlay).
         .target(name: "CSystem"),
 
@@ -39,10 +42,11 @@ let package = Package(
             dependencies: ["Greylist", "GreylistSystem"],
             linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"], .when(platforms: [.linux], configuration: .release))]),
 
-        // DNS lookups for the whitelist compiler's SPF entries, through c-ares: linked by cqgreylist-mkwhitelist only.
+        // What the whitelist compiler asks of the outside world: DNS lookups for SPF entries (c-ares) and the Public
+        // Suffix List for host-name entries (libpsl). Linked by cqgreylist-mkwhitelist only.
         .target(
             name: "GreylistDNS",
-            dependencies: ["Greylist", "GreylistSystem", "CAres"],
+            dependencies: ["Greylist", "GreylistSystem", "CAres", "CPSL"],
             swiftSettings: [.strictMemorySafety()]),
 
         // The administrator's tools may use ArgumentParser (and with it FoundationEssentials).

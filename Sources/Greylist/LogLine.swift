@@ -46,9 +46,12 @@ public enum LogLine {
     }
 
     /// `text` escaped and in double quotes, for values in warnings.
-    public static func quoted(_ text: String) -> String {
+    public static func quoted(_ text: String) -> String { quoted(bytes: text.utf8) }
+
+    /// `bytes` (a DNS answer's, which need not be UTF-8) escaped and quoted as `quoted(_:)` does.
+    public static func quoted(bytes: some Collection<UInt8>) -> String {
         var result = "\""
-        for character in escaped(text, keepingSpaces: true) { result += character == "\"" ? "\\x22" : String(character) }
+        for character in escaped(bytes: bytes, keepingSpaces: true) { result += character == "\"" ? "\\x22" : String(character) }
         return result + "\""
     }
 }

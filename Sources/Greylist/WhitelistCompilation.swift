@@ -40,8 +40,9 @@ public struct LineSplitter: Sendable {
 }
 
 /// One pass over a whitelist's lines: what each good line means, every bad line as `source:line: reason`
-/// (the first `errorLimit` kept), the counts, and with `verbose` duplicate and covered entries and SPF terms
-/// that left networks out. An `spf:` line is expanded with `lookup` the first time; a second pass over the same
+/// (the first `errorLimit` kept), the counts, warnings where an SPF record reached one of RFC 7208's limits, and
+/// with `verbose` duplicate and covered entries and SPF terms that left networks out. A host-name entry that
+/// `isPublicSuffix` says is a public suffix (`.co.uk`, `.github.io`) is a bad line: anyone can register a name below it. An `spf:` line is expanded with `lookup` the first time; a second pass over the same
 /// lines is given the first's `expansions`, so it makes no lookups and cannot see other answers (an `spf:` line
 /// that names another domain than in the first pass, the file changed meanwhile, is a bad line).
 public struct WhitelistCompilation {
@@ -63,7 +64,12 @@ public struct WhitelistCompilation {
     public private(set) var entries = 0, networks = 0, hostNames = 0
     /// The expansion of each `spf:` line, by line number.
     public private(set) var expansions: [Int: SPFAuthorization]
+    /// Where an SPF record reached one of RFC 7208's limits, as `source:line: spf:domain: …`.
+    public private(set) var warnings: [String] = []
+    /// What one `spf:` line may whitelist in all.
+    public let spfCap: SPFCap
     private let lookup: DNSLookup?
+    private let isPublicSuffix: ((HostName) -> Bool)?
     /// Whether this is a second pass, given the first's expansions.
     private let isRecheck: Bool
     private var seen: [Network: (line: Int, entry: String)] = [:]
@@ -71,12 +77,14 @@ public struct WhitelistCompilation {
     private var duplicates: [String] = []
     private var notes: [String] = []
 
-    /// An empty pass over `source`, expanding `spf:` lines with `lookup`, or taking them from a first pass's
-    /// `expansions`.
+    /// An empty pass over `source`, expanding `spf:` lines with `lookup` within `spfCap`, or taking them from a
+    /// first pass's `expansions`; host-name entries are checked with `isPublicSuffix` if given.
     public init(source: String, maskingHostBits: Bool = false, verbose: Bool = false,
-                lookup: DNSLookup? = nil, expansions: [Int: SPFAuthorization]? = nil) {
+                lookup: DNSLookup? = nil, expansions: [Int: SPFAuthorization]? = nil, spfCap: SPFCap = SPFCap(),
+                isPublicSuffix: ((HostName) -> Bool)? = nil) {
         (self.source, self.maskingHostBits, self.verbose) = (source, maskingHostBits, verbose)
         (self.lookup, self.expansions, isRecheck) = (lookup, expansions ?? [:], expansions != nil)
+        (self.spfCap, self.isPublicSuffix) = (spfCap, isPublicSuffix)
     }
 
     /// Parses line `number`, calling `network` with each network it means and the value to store with it (the
@@ -96,11 +104,15 @@ public struct WhitelistCompilation {
             case nil:
                 break
             case .host(let pattern)?:
+                if let isPublicSuffix, isPublicSuffix(pattern.name) {
+                    throw WhitelistError("bad host name \(LogLine.quoted(pattern.text)): \(pattern.name) is a public suffix: anyone can register a name below it")
+                }
                 hostNames += 1
                 host(pattern, parsed.entry)
                 if verbose { note(pattern, entry: parsed.entry, line: number) }
             case .spf(let domain)?:
                 let expansion = try spfExpansion(of: domain, line: number)
+                warnings += expansion.warnings.map { "\(source):\(number): spf:\(domain): \($0)" }
                 if verbose { notes += expansion.notes.map { "\(source):\(number): spf:\(domain): \($0)" } }
                 for found in expansion.networks {
                     networks += 1
@@ -125,7 +137,7 @@ public struct WhitelistCompilation {
         }
         guard let lookup else { throw WhitelistError("spf:\(domain): no DNS lookups in this pass") }
         do {
-            let found = try SPFExpansion.networks(authorizedBy: domain, lookup: lookup)
+            let found = try SPFExpansion.networks(authorizedBy: domain, lookup: lookup, cap: spfCap)
             expansions[line] = found
             return found
         } catch {

@@ -39,9 +39,10 @@ extension DNSChannel {
             })
     }
 
-    private func records<T>(of name: HostName, _ type: DNSRecordType,
+    private func records<T>(of name: DNSName, _ type: DNSRecordType,
                             _ parse: ([UInt8]) -> (status: Int32, records: [T])) throws(DNSLookupError) -> [T] {
-        let reply = query(name.description, type: type)
+        // c-ares reads `\` as the start of an escape (`\.`, `\032`): a backslash in a label is written `\\`.
+        let reply = query(name.text.split(separator: "\\", omittingEmptySubsequences: false).joined(separator: "\\\\"), type: type)
         if let problem = reply.problem { throw .failed(problem) }
         switch reply.status {
         case ARES_SUCCESS:

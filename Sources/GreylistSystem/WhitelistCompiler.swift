@@ -61,10 +61,13 @@ extension WhitelistDatabase {
     /// file is made (so bad lines are reported even where the cdb cannot be written), and each `spf:` line is
     /// expanded with `lookup` (without one, an `spf:` line is a bad line); then the lines are read again (from
     /// memory, for a source that cannot be re-read) and written atomically with those expansions. The result
-    /// is the writing pass, with its counts and (if `verbose`) findings.
+    /// is the writing pass, with its counts, warnings and (if `verbose`) findings. `spfCap` and `isPublicSuffix`
+    /// are as `WhitelistCompilation` takes them.
     public func compile(from source: WhitelistSource, maskingHostBits: Bool = false, verbose: Bool = false,
-                        lookup: DNSLookup? = nil) throws(WhitelistCompileError) -> WhitelistCompilation {
-        var check = WhitelistCompilation(source: source.name, maskingHostBits: maskingHostBits, lookup: lookup)
+                        lookup: DNSLookup? = nil, spfCap: SPFCap = SPFCap(),
+                        isPublicSuffix: ((HostName) -> Bool)? = nil) throws(WhitelistCompileError) -> WhitelistCompilation {
+        var check = WhitelistCompilation(source: source.name, maskingHostBits: maskingHostBits, lookup: lookup, spfCap: spfCap,
+                                         isPublicSuffix: isPublicSuffix)
         let rereadable = source.isRereadable
         var kept: [UInt8] = []
         do {
@@ -85,7 +88,7 @@ extension WhitelistDatabase {
         let again = rereadable ? source : .text(kept)
         kept = []
         var compilation = WhitelistCompilation(source: source.name, maskingHostBits: maskingHostBits, verbose: verbose,
-                                               expansions: check.expansions)
+                                               expansions: check.expansions, spfCap: spfCap, isPublicSuffix: isPublicSuffix)
         var readFailure: FileError?
         let written: Bool
         do throws(FileError) {

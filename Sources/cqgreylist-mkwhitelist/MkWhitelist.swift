@@ -12,8 +12,9 @@ struct MkWhitelist: QmailCommand {
         discussion: """
             One entry a line: 192.0.2.7, 192.0.2.0/24, 2001:db8::1, 2001:db8::/32, tcprules' 10., 192.0.2., \
             192.0.2.4-7, 192.0.2-3.; a host name mail.example.org or a domain with every name below it .example.org \
-            (matched against TCPREMOTEHOST: run tcpserver with -p, or anyone can claim a name); spf:example.com \
-            (the networks the domain's SPF record authorizes, looked up now) ('#' starts a comment). Every line is \
+            (matched against TCPREMOTEHOST: run tcpserver with -p, or anyone can claim a name; a public suffix such \
+            as .co.uk is refused); spf:example.com (the networks the domain's SPF record authorizes, looked up now, \
+            at most --spf-max-ipv4 and --spf-max-ipv6 in all) ('#' starts a comment). Every line is \
             checked and every SPF record looked up first; then the cdb is written to a temp file beside it, synced \
             and renamed. On any error (a failed DNS lookup too) nothing is written and the old cdb stays. Exit \
             status: 0 done (or --check matched), 1 --check did not match, 100 bad input, 111 system error.
@@ -38,6 +39,18 @@ struct MkWhitelist: QmailCommand {
     @Option(help: ArgumentHelp("Give up a DNS lookup after SECONDS, failing the compile.", valueName: "SECONDS"))
     var dnsTimeout = 5.0
 
+    @Option(help: ArgumentHelp("Refuse an spf: line that whitelists more IPv4 addresses in all than a /LENGTH holds.",
+                               valueName: "LENGTH"))
+    var spfMaxIpv4 = SPFCap().ipv4
+
+    @Option(help: ArgumentHelp("Refuse an spf: line that whitelists more IPv6 addresses in all than a /LENGTH holds.",
+                               valueName: "LENGTH"))
+    var spfMaxIpv6 = SPFCap().ipv6
+
+    @Option(help: ArgumentHelp("Check host-name entries against the Public Suffix List in FILE (libpsl's DAFSA or the plain list).",
+                               valueName: "FILE"))
+    var publicSuffixList = PublicSuffixList.debianPath
+
     @Option(help: ArgumentHelp("Tell whether ADDRESS (or a verified host NAME) matches the compiled cdb, and by which entry.",
                                valueName: "ADDRESS|NAME"))
     var check: String?
@@ -47,6 +60,8 @@ struct MkWhitelist: QmailCommand {
 
     func validate() throws {
         guard dnsTimeout > 0, dnsTimeout <= 60 else { throw ValidationError("--dns-timeout must be more than 0 and at most 60 seconds") }
+        guard (0...32).contains(spfMaxIpv4) else { throw ValidationError("--spf-max-ipv4 must be a prefix length from 0 to 32") }
+        guard (0...128).contains(spfMaxIpv6) else { throw ValidationError("--spf-max-ipv6 must be a prefix length from 0 to 128") }
     }
 
     func execute() -> ExitStatus {
@@ -62,10 +77,13 @@ struct MkWhitelist: QmailCommand {
         do { channel = try DNSChannel(server: dnsServer, timeoutMilliseconds: Int(dnsTimeout * 1000)) } catch {
             return fatal(error.description, dnsServer == nil ? .systemError : .badInput)
         }
+        let publicSuffixes: PublicSuffixList
+        do { publicSuffixes = try PublicSuffixList(path: publicSuffixList) } catch { return fatal(error.description, .systemError) }
         let compilation: WhitelistCompilation
         do {
             compilation = try WhitelistDatabase(path: cdb).compile(from: source, maskingHostBits: maskHostBits, verbose: verbose,
-                                                                   lookup: channel.lookup)
+                                                                   lookup: channel.lookup, spfCap: SPFCap(ipv4: spfMaxIpv4, ipv6: spfMaxIpv6),
+                                                                   isPublicSuffix: publicSuffixes.contains)
         } catch {
             switch error {
             case .system(let failure):
@@ -80,7 +98,12 @@ struct MkWhitelist: QmailCommand {
                 return fatal("\(lines); \(cdb) left unchanged", .badInput)
             }
         }
+        for line in compilation.warnings { printError(line) }
         for line in compilation.findings { printError(line) }
+        if compilation.hostNames > 0 {
+            printError("cqgreylist-mkwhitelist: note: host-name entries match TCPREMOTEHOST, which only tcpserver -p verifies: " +
+                       "run tcpserver with -p and without -H, or anyone can claim a name")
+        }
         let hostNames = compilation.hostNames == 0 ? "" : ", \(compilation.hostNames) host name\(compilation.hostNames == 1 ? "" : "s")"
         print("cqgreylist-mkwhitelist: wrote \(cdb): \(compilation.entries) entries, \(compilation.networks) networks\(hostNames)")
         return .ok
