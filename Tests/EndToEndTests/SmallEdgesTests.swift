@@ -18,4 +18,18 @@ import Testing
         #expect(result.output.hasPrefix("softlimit -m 30000000 tcpserver -v -R -p "), "\(result.output)")
     }
 
+    /// cron does not join a line that ends in a backslash: every cron line in etc/crontab and in the man pages'
+    /// examples, commented out or not, is one line.
+    @Test func noCronLineIsSplit() throws {
+        let cronLine = #/^\s*#?\s*(@\w+|[0-9*][0-9*/,-]*\s+[0-9*][0-9*/,-]*\s+[0-9*][0-9*/,-]*\s+[0-9*][0-9*/,-]*\s+[0-9*][0-9*/,-]*)\s+\S/#
+        var seen = 0
+        for file in ["etc/crontab"] + ManPageTests.pages.map({ "etc/man/\($0).8" }) {
+            for line in try String(contentsOfFile: Built.source(file), encoding: .utf8).split(separator: "\n") where line.contains(cronLine) {
+                seen += 1
+                #expect(!line.hasSuffix("\\") && !line.hasSuffix("\\e"), "\(file): \(line)")
+            }
+        }
+        #expect(seen >= 8)
+    }
+
 }
