@@ -4,6 +4,8 @@ import Testing
 /// The sample files in etc/, the tools' output and their shell completions: edges an administrator meets
 /// on the way to a working setup.
 @Suite struct SmallEdgesTests {
+    static let logLine = "cqgreylist: pid=1 ip=192.0.2.7 key=192.0.2.7 action=greylist reason=new\n"
+
     /// etc/run starts softlimit and tcpserver from the PATH (Debian's daemontools has /usr/bin/softlimit):
     /// stand-ins on the PATH show what it runs.
     @Test func theSampleRunScriptFindsSoftlimitOnThePath() throws {
@@ -30,6 +32,33 @@ import Testing
             }
         }
         #expect(seen >= 8)
+    }
+
+    /// A report (or a summary) that could not be written is a failure the cron mail shows, not exit 0.
+    @Test(arguments: [
+        ("report to a full disk", "\"$B/cqgreylist-report\" \"$L\" > /dev/full", "cqgreylist-report", "No space left on device"),
+        ("report with stdout closed", "\"$B/cqgreylist-report\" \"$L\" >&-", "cqgreylist-report", "Bad file descriptor"),
+        ("help to a full disk", "\"$B/cqgreylist-report\" --help > /dev/full", "cqgreylist-report", "No space left on device"),
+        ("cleaner's summary with stdout closed", "\"$B/cqgreylist-clean\" --dir \"$D\" >&-", "cqgreylist-clean", "Bad file descriptor"),
+    ])
+    func outputThatCannotBeWrittenIsASystemError(_ description: String, _ command: String, _ program: String, _ error: String) throws {
+        let scratch = try TemporaryDirectory()
+        try Self.logLine.write(toFile: scratch.path + "/log", atomically: false, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: scratch.path + "/state", withIntermediateDirectories: false)
+        let result = try shell(command, environment: ["B": Built.directory, "L": scratch.path + "/log", "D": scratch.path + "/state"])
+        #expect(result.status == 111, "\(description): \(result.errors)")
+        #expect(result.errors.hasSuffix("\(program): fatal: unable to write to standard output: \(error)\n"), "\(result.errors)")
+    }
+
+    /// The report with a closed stdout and --prometheus: the metrics file never becomes its standard output.
+    @Test func aClosedStdoutIsNotTheMetricsFile() throws {
+        let scratch = try TemporaryDirectory()
+        try Self.logLine.write(toFile: scratch.path + "/log", atomically: false, encoding: .utf8)
+        let result = try shell("\"$B/cqgreylist-report\" --prometheus \"$S/log.prom\" \"$S/log\" >&-",
+                               environment: ["B": Built.directory, "S": scratch.path])
+        #expect(result.status == 111)
+        let metrics = try String(contentsOfFile: scratch.path + "/log.prom", encoding: .utf8)
+        #expect(!metrics.contains("clients greylisted") && metrics.hasPrefix("# HELP "), "\(metrics)")
     }
 
 }
