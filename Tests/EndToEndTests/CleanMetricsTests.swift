@@ -61,7 +61,7 @@ import Testing
         try "\n".write(toFile: env.path + "/CQGREYLIST_LOGONLY", atomically: false, encoding: .utf8)
         let good = try run("/usr/bin/envdir", [env.path, Built.clean, "--check-settings"])
         #expect(good.status == 0 && good.errors.isEmpty, "\(good.errors)")
-        #expect(good.output == "CQGREYLIST_DIR=/srv/greylist\nCQGREYLIST_WHITELIST=/var/qmail/control/cqgreylist.cdb\n")
+        #expect(good.output == "CQGREYLIST_DIR=/srv/greylist\nCQGREYLIST_WHITELIST=/var/qmail/control/cqgreylist.cdb\nCQGREYLIST_LOGONLY=on\n")
         try "129\n".write(toFile: env.path + "/CQGREYLIST_IPV6_PREFIX", atomically: false, encoding: .utf8)
         try "x y\n".write(toFile: env.path + "/CQGREYLIST_HOSTNAME", atomically: false, encoding: .utf8)
         let bad = try run("/usr/bin/envdir", [env.path, Built.clean, "--check-settings"])
