@@ -73,4 +73,12 @@ import Testing
             """, "\(bad.errors)")
         #expect(state.files().isEmpty)
     }
+
+    /// `ms` is for the Redis time budget only: a whole-seconds setting given in ms says what it needs.
+    @Test func millisecondsWhereWholeSecondsAreNeeded() throws {
+        let result = try run(Built.clean, ["--dir", state.path, "--window", "1500ms"])
+        #expect(result.status == 100)
+        #expect(result.errors == "cqgreylist-clean: fatal: bad --window value \"1500ms\": must be whole seconds (ms is for the Redis time budget)\n",
+                "\(result.errors)")
+    }
 }
