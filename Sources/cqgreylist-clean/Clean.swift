@@ -55,6 +55,9 @@ struct Clean: QmailCommand {
     @Flag(help: "Check every CQGREYLIST_* setting in the environment (run under envdir) as the wrapper reads it; clean nothing.")
     var checkSettings = false
 
+    @Flag(help: "Check the Redis servers of the settings as this user (run it as the wrapper's): login, the commands on the prefix, the master listed first, noeviction; clean nothing.")
+    var checkRedis = false
+
     func execute() -> ExitStatus {
         if checkSettings { return checkSettingsInEnvironment(program: "cqgreylist-clean") }
         var options: [SettingValue] = []
@@ -72,6 +75,7 @@ struct Clean: QmailCommand {
             for problem in error.problems { report("fatal: \(problem)") }
             return .badInput
         }
+        if checkRedis { return checkRedisSetup(settings) }
         if copyToRedis {
             guard !settings.redisServers.isEmpty, !stats, !dryRun else {
                 report("fatal: --copy-to-redis needs --redis (or CQGREYLIST_REDIS), and neither --stats nor --dry-run")
