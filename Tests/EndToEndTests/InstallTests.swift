@@ -24,8 +24,9 @@ struct InstallTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root.path)   // nobody must reach it
     }
 
-    func install(_ arguments: [String], asNobody: Bool = false, from tree: String = Built.source(""), built: String = Built.directory) throws -> Finished {
-        let command = [tree + "/tools/install", "--root", root.path] + Self.account + arguments
+    func install(_ arguments: [String], asNobody: Bool = false, from tree: String = Built.source(""), built: String = Built.directory,
+                 account: [String] = Self.account) throws -> Finished {
+        let command = [tree + "/tools/install", "--root", root.path] + account + arguments
         let environment = ["CQGREYLIST_BUILT": built, "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"]
         if asNobody {
             return try run("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups"] + command, environment: environment, limit: 60)
@@ -39,7 +40,9 @@ struct InstallTests {
         let tree = try TemporaryDirectory()
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: tree.path)
         try FileManager.default.createDirectory(atPath: tree.path + "/tools", withIntermediateDirectories: false)
-        try FileManager.default.copyItem(atPath: Built.source("tools/install"), toPath: tree.path + "/tools/install")
+        for tool in ["install", "install-check.sh"] {
+            try FileManager.default.copyItem(atPath: Built.source("tools/" + tool), toPath: tree.path + "/tools/" + tool)
+        }
         try FileManager.default.copyItem(atPath: Built.source("etc"), toPath: tree.path + "/etc")
         try FileManager.default.createDirectory(atPath: tree.path + "/bin", withIntermediateDirectories: false)
         for program in ["cqgreylist", "cqgreylist-mkwhitelist", "cqgreylist-clean", "cqgreylist-report"] {
@@ -142,12 +145,12 @@ struct InstallTests {
         PlantedProblem(testDescription: "state directory not writable by the user", plant: #"chmod 500 "$P/cqgreylist""#,
                        expected: "problem: nobody cannot make files in $R/var/qmail/cqgreylist\n"),
         PlantedProblem(testDescription: "state directory out of the user's reach", plant: #"chmod 700 "$P""#,
-                       expected: "problem: nobody cannot make files in $R/var/qmail/cqgreylist\n"),
+                       expected: "problem: nobody cannot reach $R/var/qmail/cqgreylist: $R/var/qmail is not searchable by nobody\n"),
         PlantedProblem(testDescription: "a prefix directory root's own", plant: #"install -d -m 700 "$P/cqgreylist/192""#,
-                       expected: "problem: state directory $R/var/qmail/cqgreylist holds directories nobody cannot write in: 192\n"
-                           + "  fix: chown -R nobody:nogroup $R/var/qmail/cqgreylist; chmod -R u+rwX "),
+                       expected: "problem: state directory $R/var/qmail/cqgreylist holds directories or records nobody cannot write: 192\n"
+                           + "  fix: chown -R nobody:nogroup $R/var/qmail/cqgreylist/; chmod -R u+rwX "),
         PlantedProblem(testDescription: "a prefix directory not writable", plant: #"install -d -m 500 -o nobody "$P/cqgreylist/2001""#,
-                       expected: "problem: state directory $R/var/qmail/cqgreylist holds directories nobody cannot write in: 2001\n"),
+                       expected: "problem: state directory $R/var/qmail/cqgreylist holds directories or records nobody cannot write: 2001\n"),
         PlantedProblem(testDescription: "whitelist source newer than its cdb", plant: #"touch -d '+1 hour' "$P/control/cqgreylist.txt""#,
                        expected: "problem: whitelist $R/var/qmail/control/cqgreylist.txt is newer than $R/var/qmail/control/cqgreylist.cdb: "
                            + "the wrapper does not see the changes\n  fix: /var/qmail/bin/cqgreylist-mkwhitelist --cdb /var/qmail/control/cqgreylist.cdb "),
