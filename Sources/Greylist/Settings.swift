@@ -217,7 +217,10 @@ public struct Settings: Equatable, Sendable {
             guard value.utf8.count <= 64, Self.isPrintableWord(value) else { return "must be 1 to 64 printable ASCII characters without spaces" }
             redisPrefix = value
         case .delay, .window, .lifetime, .timeout:
-            guard let seconds = Self.parseDuration(value) else { return "not a duration like 300, 300s, 5m, 1h or 1d" }
+            guard let seconds = Self.parseDuration(value) else {
+                guard Self.parseMilliseconds(value) == nil else { return "must be whole seconds (ms is for the Redis time budget)" }
+                return "not a duration like 300, 300s, 5m, 1h or 1d"
+            }
             switch setting {
             case .delay: policy.delay = seconds
             case .window: policy.window = seconds

@@ -18,18 +18,31 @@ extension QmailCommand {
     }
 
     /// Parses the command line, runs the command and exits: `--help` prints and exits 0, a usage error
-    /// prints to stderr and exits 100.
+    /// prints to stderr and exits 100. Output that could not be written (a full disk, a closed stdout) is a fatal
+    /// error, exit 111: a report or summary lost must not look like one delivered.
     public static func runWithQmailExitCodes() -> Never {
+        reserveClosedStandardDescriptors()
+        let status: ExitStatus
         do {
-            GreylistSystem.exit(try parse().execute())
+            status = try parse().execute()
         } catch {
             let message = fullMessage(for: error)
             if exitCode(for: error) == .success {
                 print(message)
-                GreylistSystem.exit(.ok)
+                exitAfterFlushing(.ok)
             }
             logToStandardError(message + "\n")
-            GreylistSystem.exit(.badInput)
+            exitAfterFlushing(.badInput)
         }
+        exitAfterFlushing(status)
+    }
+
+    /// Exits with `status` once standard output is flushed, or with 111 and a message if it cannot be written.
+    private static func exitAfterFlushing(_ status: ExitStatus) -> Never {
+        if let error = flushStandardOutput() {
+            logToStandardError("\(configuration.commandName ?? "cqgreylist"): fatal: unable to write to standard output: \(error)\n")
+            GreylistSystem.exit(.systemError)
+        }
+        GreylistSystem.exit(status)
     }
 }

@@ -6,7 +6,8 @@ import GreylistSystem
 /// --check-settings` checks an envdir, with envdir's own reading of it) strictly, as the cleaner reads its own:
 /// each bad value, each relative path (the wrapper wants absolute ones) and each `CQGREYLIST_` variable that is
 /// no setting is reported on stderr. Prints the state directory and the whitelist in force, as `NAME=value`
-/// lines, on stdout. Returns `.ok`, or `.badInput` if anything was reported.
+/// lines, on stdout, and `CQGREYLIST_LOGONLY=on` when log-only mode is on. Returns `.ok`, or `.badInput` if
+/// anything was reported.
 public func checkSettingsInEnvironment(program: String) -> ExitStatus {
     let environment = Environment(lookup: environmentValue)
     var problems: [String] = []
@@ -31,6 +32,8 @@ public func checkSettingsInEnvironment(program: String) -> ExitStatus {
         let value = environment[setting.environmentVariable] ?? (setting == .directory ? settings.directory : settings.whitelist)
         print("\(setting.environmentVariable)=\(value)")
     }
+    // Log-only mode passes every client: said, so that a check can tell that greylisting is off.
+    if settings.logOnly { print("\(Setting.logOnly.environmentVariable)=on") }
     for problem in problems { logToStandardError("\(program): \(problem)\n") }
     return problems.isEmpty ? .ok : .badInput
 }

@@ -18,7 +18,7 @@ struct Clean: QmailCommand {
             100 usage error, 111 if the directory is being cleaned or any file could not be read or removed.
             """)
 
-    @Option(help: ArgumentHelp("Clean the records in DIR (default \(Settings.defaults.directory)).", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Clean the records in DIR (default \(Settings.defaults.directory)).", valueName: "DIR"), completion: .directory)
     var dir: String?
 
     @Option(help: ArgumentHelp("Remove pending records older than TIME (default 1d).", valueName: "TIME"))
@@ -42,18 +42,21 @@ struct Clean: QmailCommand {
     @Option(help: ArgumentHelp("Redis keys begin with PREFIX (default \"\(Settings.defaults.redisPrefix)\").", valueName: "PREFIX"))
     var redisPrefix: String?
 
-    @Option(help: ArgumentHelp("Authenticate to Redis with FILE's password or user and password.", valueName: "FILE"))
+    @Option(help: ArgumentHelp("Authenticate to Redis with FILE's password or user and password.", valueName: "FILE"), completion: .file())
     var redisPasswordFile: String?
 
     @Flag(help: "Copy the state directory's live records into Redis (keeping their times), for the move to several MX hosts; change no file.")
     var copyToRedis = false
 
     @Option(help: ArgumentHelp("Also write the counts (with --stats, the statistics too) to FILE as Prometheus metrics.",
-                               valueName: "FILE"))
+                               valueName: "FILE"), completion: .file())
     var prometheus: String?
 
     @Flag(help: "Check every CQGREYLIST_* setting in the environment (run under envdir) as the wrapper reads it; clean nothing.")
     var checkSettings = false
+
+    @Flag(help: "Check the Redis servers of the settings as this user (run it as the wrapper's): login, the commands on the prefix, the master listed first, noeviction; clean nothing.")
+    var checkRedis = false
 
     func execute() -> ExitStatus {
         if checkSettings { return checkSettingsInEnvironment(program: "cqgreylist-clean") }
@@ -72,6 +75,7 @@ struct Clean: QmailCommand {
             for problem in error.problems { report("fatal: \(problem)") }
             return .badInput
         }
+        if checkRedis { return checkRedisSetup(settings) }
         if copyToRedis {
             guard !settings.redisServers.isEmpty, !stats, !dryRun else {
                 report("fatal: --copy-to-redis needs --redis (or CQGREYLIST_REDIS), and neither --stats nor --dry-run")

@@ -20,10 +20,10 @@ struct MkWhitelist: QmailCommand {
             status: 0 done (or --check matched), 1 --check did not match, 100 bad input, 111 system error.
             """)
 
-    @Argument(help: "Read the whitelist from SOURCE, - for standard input.")
+    @Argument(help: "Read the whitelist from SOURCE, - for standard input.", completion: .file())
     var source = "/var/qmail/control/cqgreylist.txt"
 
-    @Option(help: ArgumentHelp("Write the cdb to CDB, or read it with --check and --dump.", valueName: "CDB"))
+    @Option(help: ArgumentHelp("Write the cdb to CDB, or read it with --check and --dump.", valueName: "CDB"), completion: .file())
     var cdb = Settings.defaults.whitelist
 
     @Flag(help: "Accept networks written with host bits set, masking them (default: an error).")

@@ -25,7 +25,7 @@ struct Report: QmailCommand {
             """)
 
     @Argument(help: ArgumentHelp("Read the log from FILE (a multilog directory, or - for standard input; default: standard input).",
-                                 valueName: "FILE"))
+                                 valueName: "FILE"), completion: .file())
     var files: [String] = []
 
     @Option(help: ArgumentHelp("Count only lines timed at or after TIME: YYYY-MM-DD[ HH:MM[:SS]] in UTC, or a duration back from now like 7d.",
@@ -42,7 +42,7 @@ struct Report: QmailCommand {
     @Option(help: ArgumentHelp("List the N clients and kinds of error most frequent.", valueName: "N"))
     var top = 10
 
-    @Option(help: ArgumentHelp("Also write the report to FILE as Prometheus metrics.", valueName: "FILE"))
+    @Option(help: ArgumentHelp("Also write the report to FILE as Prometheus metrics.", valueName: "FILE"), completion: .file())
     var prometheus: String?
 
     @Flag(name: [.short, .long], help: "Print no report, only problems (with --prometheus, for cron).")

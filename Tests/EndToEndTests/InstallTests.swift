@@ -24,8 +24,9 @@ struct InstallTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root.path)   // nobody must reach it
     }
 
-    func install(_ arguments: [String], asNobody: Bool = false, from tree: String = Built.source(""), built: String = Built.directory) throws -> Finished {
-        let command = [tree + "/tools/install", "--root", root.path] + Self.account + arguments
+    func install(_ arguments: [String], asNobody: Bool = false, from tree: String = Built.source(""), built: String = Built.directory,
+                 account: [String] = Self.account) throws -> Finished {
+        let command = [tree + "/tools/install", "--root", root.path] + account + arguments
         let environment = ["CQGREYLIST_BUILT": built, "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"]
         if asNobody {
             return try run("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups"] + command, environment: environment, limit: 60)
@@ -39,7 +40,9 @@ struct InstallTests {
         let tree = try TemporaryDirectory()
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: tree.path)
         try FileManager.default.createDirectory(atPath: tree.path + "/tools", withIntermediateDirectories: false)
-        try FileManager.default.copyItem(atPath: Built.source("tools/install"), toPath: tree.path + "/tools/install")
+        for tool in ["install", "install-check.sh"] {
+            try FileManager.default.copyItem(atPath: Built.source("tools/" + tool), toPath: tree.path + "/tools/" + tool)
+        }
         try FileManager.default.copyItem(atPath: Built.source("etc"), toPath: tree.path + "/etc")
         try FileManager.default.createDirectory(atPath: tree.path + "/bin", withIntermediateDirectories: false)
         for program in ["cqgreylist", "cqgreylist-mkwhitelist", "cqgreylist-clean", "cqgreylist-report"] {
@@ -142,12 +145,12 @@ struct InstallTests {
         PlantedProblem(testDescription: "state directory not writable by the user", plant: #"chmod 500 "$P/cqgreylist""#,
                        expected: "problem: nobody cannot make files in $R/var/qmail/cqgreylist\n"),
         PlantedProblem(testDescription: "state directory out of the user's reach", plant: #"chmod 700 "$P""#,
-                       expected: "problem: nobody cannot make files in $R/var/qmail/cqgreylist\n"),
+                       expected: "problem: nobody cannot reach $R/var/qmail/cqgreylist: $R/var/qmail is not searchable by nobody\n"),
         PlantedProblem(testDescription: "a prefix directory root's own", plant: #"install -d -m 700 "$P/cqgreylist/192""#,
-                       expected: "problem: state directory $R/var/qmail/cqgreylist holds directories nobody cannot write in: 192\n"
-                           + "  fix: chown -R nobody:nogroup $R/var/qmail/cqgreylist; chmod -R u+rwX "),
+                       expected: "problem: state directory $R/var/qmail/cqgreylist holds directories or records nobody cannot write: 192\n"
+                           + "  fix: chown -R nobody:nogroup $R/var/qmail/cqgreylist/; chmod -R u+rwX "),
         PlantedProblem(testDescription: "a prefix directory not writable", plant: #"install -d -m 500 -o nobody "$P/cqgreylist/2001""#,
-                       expected: "problem: state directory $R/var/qmail/cqgreylist holds directories nobody cannot write in: 2001\n"),
+                       expected: "problem: state directory $R/var/qmail/cqgreylist holds directories or records nobody cannot write: 2001\n"),
         PlantedProblem(testDescription: "whitelist source newer than its cdb", plant: #"touch -d '+1 hour' "$P/control/cqgreylist.txt""#,
                        expected: "problem: whitelist $R/var/qmail/control/cqgreylist.txt is newer than $R/var/qmail/control/cqgreylist.cdb: "
                            + "the wrapper does not see the changes\n  fix: /var/qmail/bin/cqgreylist-mkwhitelist --cdb /var/qmail/control/cqgreylist.cdb "),
@@ -223,79 +226,5 @@ struct InstallTests {
         #expect(other.output.contains("note: not root: could not check that nobody can write in \(prefix)/cqgreylist\n"), "\(other.output)")
         #expect(other.output.contains("note: could not read \(prefix)/cqgreylist to check the directories in it\n"), "\(other.output)")
         #expect(other.output.hasSuffix("check: 1 problem\n"), "\(other.output)")   // the mode 500; and it ran to the end
-    }
-}
-
-/// cqgreylist-clean's metrics and settings check.
-@Suite struct CleanMetricsTests {
-    let state: TemporaryDirectory
-    init() throws { state = try TemporaryDirectory() }
-
-    @Test func statsAsPrometheusMetrics() throws {
-        try state.writeRecord("192/192.0.2.1", age: 3 * 86_400)
-        try state.writeRecord("192/192.0.2.2", age: 60)
-        try state.writeRecord("192/192.0.2.3", passed: true, age: 2 * 3600)
-        try state.writeRecord("2001/2001:db8:1:2::", passed: true, age: 10 * 86_400)
-        let output = try TemporaryDirectory()
-        let metrics = output.path + "/cqgreylist_state.prom"
-        let result = try run(Built.clean, ["--dir", state.path, "--stats", "--prometheus", metrics])
-        #expect(result.status == 0, "\(result.errors)")
-        let samples = try prometheusSamples(metrics)
-        #expect(samples[#"cqgreylist_state_records{state="pending"}"#] == 2)
-        #expect(samples[#"cqgreylist_state_records{state="passed"}"#] == 2)
-        #expect(samples[#"cqgreylist_state_record_age_seconds_bucket{le="3600",state="pending"}"#] == 1)
-        #expect(samples[#"cqgreylist_state_record_age_seconds_bucket{le="+Inf",state="pending"}"#] == 2)
-        #expect(samples[#"cqgreylist_state_record_age_seconds_bucket{le="86400",state="passed"}"#] == 1)
-        #expect(samples[#"cqgreylist_state_record_age_seconds_count{state="passed"}"#] == 2)
-        let sum = try #require(samples[#"cqgreylist_state_record_age_seconds_sum{state="pending"}"#])
-        #expect((259_260.0...259_270.0).contains(sum))   // 3 days and 60 s, and the seconds the run took
-        #expect(samples["cqgreylist_state_never_came_back_records"] == 1)
-        #expect(samples[#"cqgreylist_state_busiest_prefix_records{prefix="192.0.2.0/24"}"#] == 3)
-        #expect(samples[#"cqgreylist_state_busiest_prefix_records{prefix="2001:db8:1:2::/64"}"#] == 1)
-        #expect(samples["cqgreylist_state_foreign_files"] == 0 && samples["cqgreylist_state_errors"] == 0)
-        #expect(samples["cqgreylist_state_scan_duration_seconds"] != nil)
-        #expect(samples["cqgreylist_clean_removed_records"] == nil)   // --stats removes nothing
-        #expect(try FileManager.default.contentsOfDirectory(atPath: output.path) == ["cqgreylist_state.prom"])
-
-        let cleanedMetrics = output.path + "/cqgreylist_clean.prom"
-        let cleaned = try run(Built.clean, ["--dir", state.path, "--prometheus", cleanedMetrics])
-        #expect(cleaned.status == 0)
-        let after = try prometheusSamples(cleanedMetrics)
-        #expect(after["cqgreylist_clean_removed_records"] == 1 && after["cqgreylist_clean_repaired_records"] == 0)
-        #expect(after[#"cqgreylist_clean_records{state="pending"}"#] == 2 && after["cqgreylist_clean_duration_seconds"] != nil)
-        #expect(after["cqgreylist_state_never_came_back_records"] == nil)   // statistics only with --stats
-
-        // node_exporter's textfile collector reads both files as one and rejects a series found in both.
-        #expect(Set(samples.keys).isDisjoint(with: after.keys), "\(Set(samples.keys).intersection(after.keys))")
-        let both = output.path + "/both"
-        try (String(contentsOfFile: metrics, encoding: .utf8) + String(contentsOfFile: cleanedMetrics, encoding: .utf8))
-            .write(toFile: both, atomically: false, encoding: .utf8)
-        #expect(try prometheusSamples(both).count == samples.count + after.count)
-    }
-
-    @Test func aMetricsFileThatCannotBeWrittenIsASystemError() throws {
-        let result = try run(Built.clean, ["--dir", state.path, "--stats", "--prometheus", state.path + "/missing/x.prom"])
-        #expect(result.status == 111)
-        #expect(result.errors.contains("cqgreylist-clean: fatal: unable to write metrics: create \(state.path)/missing/x.prom.tmp."))
-    }
-
-    @Test func checkSettingsUnderEnvdir() throws {
-        let env = try TemporaryDirectory()
-        try "/srv/greylist\n".write(toFile: env.path + "/CQGREYLIST_DIR", atomically: false, encoding: .utf8)
-        try "10m\n".write(toFile: env.path + "/CQGREYLIST_DELAY", atomically: false, encoding: .utf8)
-        try "\n".write(toFile: env.path + "/CQGREYLIST_LOGONLY", atomically: false, encoding: .utf8)
-        let good = try run("/usr/bin/envdir", [env.path, Built.clean, "--check-settings"])
-        #expect(good.status == 0 && good.errors.isEmpty, "\(good.errors)")
-        #expect(good.output == "CQGREYLIST_DIR=/srv/greylist\nCQGREYLIST_WHITELIST=/var/qmail/control/cqgreylist.cdb\n")
-        try "129\n".write(toFile: env.path + "/CQGREYLIST_IPV6_PREFIX", atomically: false, encoding: .utf8)
-        try "x y\n".write(toFile: env.path + "/CQGREYLIST_HOSTNAME", atomically: false, encoding: .utf8)
-        let bad = try run("/usr/bin/envdir", [env.path, Built.clean, "--check-settings"])
-        #expect(bad.status == 100)
-        #expect(bad.errors == """
-            cqgreylist-clean: bad CQGREYLIST_IPV6_PREFIX value "129": must be 16 to 128
-            cqgreylist-clean: bad CQGREYLIST_HOSTNAME value "x y": must be printable ASCII without spaces
-
-            """, "\(bad.errors)")
-        #expect(state.files().isEmpty)
     }
 }

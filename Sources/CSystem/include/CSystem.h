@@ -33,6 +33,9 @@ static inline void cqgreylist_set_ignored(struct sigaction *action) { action->sa
 /* A function as the handler of an action. */
 static inline void cqgreylist_set_handler(struct sigaction *action, void (*handler)(int)) { action->sa_handler = handler; }
 
+/* The C library's stdout, a global Swift 6 will not read (shared mutable state): the tools flush it at exit. */
+static inline FILE *cqgreylist_stdout(void) { return stdout; }
+
 /* main's argc and argv, as the C library passed them to the constructors (set before main, never changed). */
 extern int cqgreylist_saved_argc;
 extern char **cqgreylist_saved_argv;
