@@ -55,7 +55,7 @@ struct Clean: QmailCommand {
     @Flag(help: "Check every CQGREYLIST_* setting in the environment (run under envdir) as the wrapper reads it; clean nothing.")
     var checkSettings = false
 
-    @Flag(help: "Check the Redis servers of the settings as this user (run it as the wrapper's): login, the commands on the prefix, the master listed first, noeviction; clean nothing.")
+    @Flag(help: "Check the Redis servers of the settings as this user (run it as the wrapper's): login, the commands on the prefix, a master among the servers, noeviction; clean nothing.")
     var checkRedis = false
 
     func execute() -> ExitStatus {
