@@ -42,6 +42,9 @@ public struct RedisRecords: Equatable, Sendable {
         }
     }
 
+    /// The longest value `value(of:)` writes: `pending ` and nineteen digits.
+    public static let longestValue = 27
+
     /// The record a value holds; nil for anything `value(of:)` does not write.
     public static func record(fromValue value: [UInt8]) -> Record? {
         guard let space = value.firstIndex(of: UInt8(ascii: " ")), (1...19).contains(value.count - space - 1),

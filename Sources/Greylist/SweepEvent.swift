@@ -22,6 +22,10 @@ public enum SkipReason: String, Equatable, Sendable {
     case notADirectoryOfRecords = "not a directory of records"
     case notARecordName = "not a record name"
     case notARegularFile = "not a regular file"
+    /// A Redis key under the prefix whose value is not a record's (nor short enough to be one).
+    case notARecordValue = "not a record value"
+    /// A Redis key under the prefix holding a hash, a list or another type that is not a string.
+    case notAString = "not a string"
 }
 
 /// What the cleaner was doing to an entry when it failed.

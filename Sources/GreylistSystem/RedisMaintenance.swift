@@ -47,20 +47,31 @@ public final class RedisToolConnection {
             let keys = items.compactMap { if case .bulk(let key) = $0 { key } else { nil } }
             cursor = next
             guard !keys.isEmpty else { continue }
-            let values = try exchange([[Array("MGET".utf8)] + keys])[0]
-            guard case .array(let values) = values, values.count == keys.count
+            // The lengths first: a value too long to be a record is never fetched (one of 16 MB would end the
+            // scan), and a key of another type (a hash: MGET gives nil, as for an expired key) is told apart.
+            var wanted: [[UInt8]] = []
+            for (key, length) in zip(keys, try exchange(keys.map { [Array("STRLEN".utf8), $0] })) {
+                switch length {
+                case .integer(let bytes) where bytes <= RedisRecords.longestValue: wanted.append(key)
+                case .integer: report(.skipped(path: key, reason: .notARecordValue))
+                case .error: report(.skipped(path: key, reason: .notAString))   // WRONGTYPE
+                default: throw RedisStoreError("redis \(server): STRLEN: \(RedisRecords.describe(length))")
+                }
+            }
+            guard !wanted.isEmpty else { continue }
+            let values = try exchange([[Array("MGET".utf8)] + wanted])[0]
+            guard case .array(let values) = values, values.count == wanted.count
             else { throw RedisStoreError("redis \(server): MGET: \(RedisRecords.describe(values))") }
-            for (key, value) in zip(keys, values) {
-                let name = Array(key.dropFirst(records.prefix.utf8.count))
-                switch value {
-                case .null: continue   // expired between SCAN and MGET
-                case .bulk(let bytes):
-                    if let recordKey = RecordKey(name: name), let record = RedisRecords.record(fromValue: bytes) {
+            for (key, value) in zip(wanted, values) {
+                guard case .bulk(let bytes) = value else { continue }   // expired since its length was read
+                if let recordKey = RecordKey(name: Array(key.dropFirst(records.prefix.utf8.count))) {
+                    if let record = RedisRecords.record(fromValue: bytes) {
                         report(.record(recordKey, record))
                     } else {
-                        report(.skipped(path: key, reason: .notARecordName))
+                        report(.skipped(path: key, reason: .notARecordValue))
                     }
-                default: report(.skipped(path: key, reason: .notARecordName))
+                } else {
+                    report(.skipped(path: key, reason: .notARecordName))
                 }
             }
         } while cursor != Array("0".utf8)
