@@ -23,20 +23,23 @@ public enum LogLine {
         if let key = verdict.key { line += " key=\(key.name)" }
         line += " action=\(action)"
         if let age = verdict.age { line += " age=\(age)" }
-        return text + line + " reason=\(escaped(reason.description, keepingSpaces: true, limit: 500))\n"
+        // A reason's values (a server's reply, a client's bytes) were escaped where they were put in: escaping its
+        // backslashes again would log `\x20` as `\x5cx20`. What is not printable is escaped all the same.
+        return text + line + " reason=\(escaped(reason.description, keepingSpaces: true, keepingBackslashes: true, limit: 500))\n"
     }
 
-    /// `text` with every byte outside printable ASCII (and spaces, unless kept) as `\xNN`, cut to `limit` bytes
-    /// (100 by default, for what a client sent; a reason with a long path gets more).
-    public static func escaped(_ text: String, keepingSpaces: Bool = false, limit: Int = 100) -> String {
-        escaped(bytes: text.utf8, keepingSpaces: keepingSpaces, limit: limit)
+    /// `text` with every byte outside printable ASCII (and spaces and backslashes, unless kept) as `\xNN`, cut to
+    /// `limit` bytes (100 by default, for what a client sent; a reason with a long path gets more).
+    public static func escaped(_ text: String, keepingSpaces: Bool = false, keepingBackslashes: Bool = false, limit: Int = 100) -> String {
+        escaped(bytes: text.utf8, keepingSpaces: keepingSpaces, keepingBackslashes: keepingBackslashes, limit: limit)
     }
 
     /// `bytes` (a file name, say, which need not be UTF-8) escaped as `escaped(_:)` does.
-    public static func escaped(bytes: some Collection<UInt8>, keepingSpaces: Bool = false, limit: Int = 100) -> String {
+    public static func escaped(bytes: some Collection<UInt8>, keepingSpaces: Bool = false, keepingBackslashes: Bool = false,
+                               limit: Int = 100) -> String {
         var result = ""
         for byte in bytes.prefix(limit) {
-            if (0x21...0x7e).contains(byte) && byte != UInt8(ascii: "\\") || keepingSpaces && byte == 0x20 {
+            if (0x21...0x7e).contains(byte) && (byte != UInt8(ascii: "\\") || keepingBackslashes) || keepingSpaces && byte == 0x20 {
                 result.unicodeScalars.append(Unicode.Scalar(byte))
             } else {
                 result += "\\x" + (byte < 16 ? "0" : "") + String(byte, radix: 16)

@@ -17,6 +17,11 @@ import Testing
          "cqgreylist: pid=7 ip=../x\\x20y\\x0a\\x1b action=pass reason=error bad TCPREMOTEIP\n"),
         (Verdict(client: "10.0.0.1", outcome: .pass(.relayClient)),
          "cqgreylist: pid=7 ip=10.0.0.1 action=pass reason=relayclient\n"),
+        // A value escaped where it was put in is logged as it is, once; what is not printable is still escaped.
+        (Verdict(client: "192.0.2.7", key: key, outcome: .pass(.error(#"redis /s: GET: not a record: pending\x20-100"#))),
+         #"cqgreylist: pid=7 ip=192.0.2.7 key=192.0.2.7 action=pass reason=error redis /s: GET: not a record: pending\x20-100"# + "\n"),
+        (Verdict(client: "192.0.2.7", key: key, outcome: .pass(.error("stat /d\n\u{1b}/x: gone"))),
+         #"cqgreylist: pid=7 ip=192.0.2.7 key=192.0.2.7 action=pass reason=error stat /d\x0a\x1b/x: gone"# + "\n"),
     ])
     func format(_ verdict: Verdict, _ text: String) {
         #expect(LogLine.text(for: verdict, program: "cqgreylist", pid: 7) == text)
