@@ -174,17 +174,19 @@ final class PackageTests {
     }
 
     /// A setup there before the package (tools/install's, or cqgreylist 0.2's state directory) is the administrator's:
-    /// installing takes none of it over, and after purging it is all there as it was, the crontab too (which dpkg
-    /// takes for the package's conffile, and removes).
+    /// installing takes over only the copy of the programs (the run script's path then runs the package's), and after
+    /// purging the rest is all there as it was, the crontab too (which dpkg takes for the package's conffile).
     @Test func aSetupMadeBeforeThePackageOutlivesItsPurge() throws {
         try makeQmailUser()
         let mine = try shell("""
             install -d -m 700 -o qmaild -g nofiles /var/qmail/cqgreylist /var/qmail/cqgreylist/192 && touch /var/qmail/cqgreylist/192/192.0.2.7 &&
             install -d /var/qmail/control && printf '192.0.2.25\\n' > /var/qmail/control/cqgreylist.txt &&
-            printf '17 3 * * * qmaild /var/qmail/bin/cqgreylist-clean --dir /var/qmail/cqgreylist\\n' > /etc/cron.d/cqgreylist
-            """, environment: Self.environment)
+            printf '17 3 * * * qmaild /var/qmail/bin/cqgreylist-clean --dir /var/qmail/cqgreylist\\n' > /etc/cron.d/cqgreylist &&
+            install -d /var/qmail/bin && install -m 755 "$W" /var/qmail/bin/cqgreylist
+            """, environment: Self.environment.merging(["W": Built.wrapper]) { $1 })
         #expect(mine.status == 0, "\(mine.errors)")
-        let listing = { try shell("find /var/qmail /etc/cron.d/cqgreylist -printf '%p %u %g %m %y\\n' | sort; "
+        // All but the programs: the package takes tools/install's copy over (below).
+        let listing = { try shell("find /var/qmail /etc/cron.d/cqgreylist ! -path '/var/qmail/bin/*' -printf '%p %u %g %m %y\\n' | sort; "
                                   + "cat /var/qmail/control/cqgreylist.txt /etc/cron.d/cqgreylist").output }
         let before = try listing()
 
@@ -194,9 +196,13 @@ final class PackageTests {
         #expect(!installed.output.contains("cqgreylist: made "), "\(installed.output)")
         #expect(exists("/var/qmail/control/cqgreylist.cdb"), "the missing cdb is compiled")
         #expect(installed.output.contains("  check: ok ("), "\(installed.output)")
+        // tools/install's copy of the wrapper, which the run script names, is now the package's.
+        #expect(installed.output.contains("cqgreylist: replaced /var/qmail/bin/cqgreylist (an earlier tools/install's) by a link"))
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/var/qmail/bin/cqgreylist") == "/usr/sbin/cqgreylist")
 
         let purged = try apt(["purge", "cqgreylist"])
         #expect(purged.status == 0 && purged.output.contains("cqgreylist: put back /etc/cron.d/cqgreylist"), "\(purged.output)")
         #expect(try listing() == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "/var/qmail/bin") == [])
     }
 }
