@@ -14,6 +14,8 @@ public struct WrapperArguments: Equatable, Sendable {
     public var programIndex = 0
     /// Whether `--help` was asked for.
     public var wantsHelp = false
+    /// Whether `--version` was asked for.
+    public var wantsVersion = false
 
     /// Parses `cqgreylist [options] [--] program [arguments...]`; options take `--name value` or `--name=value`.
     public static func parse<Arguments: RandomAccessCollection<String>>(_ arguments: Arguments) throws(UsageError) -> WrapperArguments
@@ -25,6 +27,7 @@ public struct WrapperArguments: Equatable, Sendable {
             if argument == "--" { index += 1; break }
             guard argument.hasPrefix("-"), argument != "-" else { break }
             if argument == "--help" || argument == "-h" { result.wantsHelp = true; return result }
+            if argument == "--version" { result.wantsVersion = true; return result }
             let name = argument.utf8.firstIndex(of: UInt8(ascii: "=")).map { String(argument[..<$0]) } ?? argument
             guard let setting = Setting(option: name) else {
                 throw UsageError(message: "unknown option \(LogLine.quoted(argument))")
@@ -67,6 +70,7 @@ public struct WrapperArguments: Equatable, Sendable {
         }
         return text + """
               --help                Show this help.
+              --version             Show the version.
 
             Clients with RELAYCLIENT or WHITELISTED in the environment (e.g. from tcp.smtp) always pass.
             TIME is seconds, or a number with s, m, h or d (or ms).

@@ -16,7 +16,8 @@ struct Clean: QmailCommand {
             is a usage error. Files that are not records are reported and left alone; symlinks are never \
             followed. One cleaner at a time: a second exits 111. Prints one summary line. Exit status: 0 done, \
             100 usage error, 111 if the directory is being cleaned or any file could not be read or removed.
-            """)
+            """,
+        version: "cqgreylist-clean \(cqgreylistVersion)")
 
     @Option(help: ArgumentHelp("Clean the records in DIR (default \(Settings.defaults.directory)).", valueName: "DIR"), completion: .directory)
     var dir: String?

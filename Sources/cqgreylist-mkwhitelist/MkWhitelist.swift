@@ -18,7 +18,8 @@ struct MkWhitelist: QmailCommand {
             checked and every SPF record looked up first; then the cdb is written to a temp file beside it, synced \
             and renamed. On any error (a failed DNS lookup too) nothing is written and the old cdb stays. Exit \
             status: 0 done (or --check matched), 1 --check did not match, 100 bad input, 111 system error.
-            """)
+            """,
+        version: "cqgreylist-mkwhitelist \(cqgreylistVersion)")
 
     @Argument(help: "Read the whitelist from SOURCE, - for standard input.", completion: .file())
     var source = "/var/qmail/control/cqgreylist.txt"

@@ -22,7 +22,8 @@ struct Report: QmailCommand {
             too early most often; store errors and warnings. Memory grows with the distinct client keys, about 170 bytes \
             each, up to twice that when a large file is read in parallel parts (standard input is one pass). Exit status: 0 done, 100 usage error, 111 if a file \
             could not be read or the metrics could not be written.
-            """)
+            """,
+        version: "cqgreylist-report \(cqgreylistVersion)")
 
     @Argument(help: ArgumentHelp("Read the log from FILE (a multilog directory, or - for standard input; default: standard input).",
                                  valueName: "FILE"), completion: .file())

@@ -15,6 +15,10 @@ if arguments.wantsHelp {
     try? writeAll(WrapperArguments.help, to: 1)
     exit(.ok)
 }
+if arguments.wantsVersion {
+    try? writeAll("cqgreylist \(cqgreylistVersion)\n", to: 1)
+    exit(.ok)
+}
 
 let deadline = KillTimer(seconds: decisionDeadline)   // exec cancels it
 let environment = Environment(lookup: environmentValue)

@@ -46,4 +46,12 @@ struct ArgumentsCase: CustomTestStringConvertible, Sendable {
         #expect(WrapperArguments.help.contains("default 300s"))
         #expect(WrapperArguments.help.split(separator: "\n").allSatisfy { $0.count <= 100 })
     }
+
+    /// `--version` is an option of the wrapper's own, before the program; after it, it is the program's.
+    @Test func versionIsAnOptionOnlyBeforeTheProgram() throws {
+        #expect(try WrapperArguments.parse(["cqgreylist", "--version"]).wantsVersion)
+        let passedOn = try WrapperArguments.parse(["cqgreylist", "qmail-smtpd", "--version"])
+        #expect(!passedOn.wantsVersion && passedOn.programIndex == 1)
+        #expect(WrapperArguments.help.contains("--version"))
+    }
 }
