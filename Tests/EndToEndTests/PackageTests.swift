@@ -209,7 +209,8 @@ final class PackageTests {
     @Test func aSetupMadeBeforeThePackageOutlivesItsPurge() throws {
         try makeQmailUser()
         let mine = try shell("""
-            install -d -m 700 -o qmaild -g nofiles /var/qmail/cqgreylist /var/qmail/cqgreylist/192 && touch /var/qmail/cqgreylist/192/192.0.2.7 &&
+            install -d -m 700 -o qmaild -g nofiles /var/qmail/cqgreylist /var/qmail/cqgreylist/192 &&
+            install -m 600 -o qmaild -g nofiles /dev/null /var/qmail/cqgreylist/192/192.0.2.7 &&
             install -d /var/qmail/control && printf '192.0.2.25\\n' > /var/qmail/control/cqgreylist.txt &&
             printf '17 3 * * * qmaild /var/qmail/bin/cqgreylist-clean --dir /var/qmail/cqgreylist\\n' > /etc/cron.d/cqgreylist &&
             install -d /var/qmail/bin && install -m 755 "$W" /var/qmail/bin/cqgreylist
