@@ -25,12 +25,17 @@ let package = Package(
         // The C library for the shell, the same in the normal and the Embedded build (which has no Glibc overlay).
         .target(name: "CSystem"),
 
-        // The pure core: decisions, parsing, formats. No imports, no pointers.
+        // What runs per connection: the wrapper and the two modules it links, which hold its path and nothing else
+        // (tools/build-embedded compiles both whole, in Embedded Swift).
+        //
+        // The wrapper's pure core: client addresses, record keys and the decision table, settings and their
+        // defaults, the refusal dialogue, the log line's writer, the record and whitelist cdb formats it reads.
+        // No imports, no pointers.
         .target(
             name: "Greylist",
             swiftSettings: [.strictMemorySafety(), .treatWarning("StrictMemorySafety", as: .error)]),
 
-        // The shell: system calls, the state directory, the cdb. Glibc only (the wrapper links it).
+        // The wrapper's shell: system calls, the state directory and Redis stores, the whitelist lookup. Glibc only.
         .target(
             name: "GreylistSystem",
             dependencies: ["Greylist", "CSystem", "CTinyCDB", "CHiredis"],
@@ -42,32 +47,47 @@ let package = Package(
             dependencies: ["Greylist", "GreylistSystem"],
             linkerSettings: [.unsafeFlags(["-static-executable", "-use-ld=lld"], .when(platforms: [.linux], configuration: .release))]),
 
+        // What the administrator's tools add, never linked by the wrapper.
+        //
+        // Their pure core: the log's parser and report, metrics and Prometheus text, record statistics and sweep
+        // events, SPF records and their expansion, the whitelist compilation. No imports, no pointers.
+        .target(
+            name: "GreylistAdmin",
+            dependencies: ["Greylist"],
+            swiftSettings: [.strictMemorySafety(), .treatWarning("StrictMemorySafety", as: .error)]),
+
+        // Their shell: the cleaner's sweep and Redis maintenance, the whitelist compiler's writer, the log reader,
+        // the setup checks, and the commands' common frame. May use ArgumentParser (and with it FoundationEssentials).
+        .target(
+            name: "GreylistTools",
+            dependencies: ["Greylist", "GreylistSystem", "GreylistAdmin", "CSystem",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: [.strictMemorySafety()]),
+
         // What the whitelist compiler asks of the outside world: DNS lookups for SPF entries (c-ares) and the Public
         // Suffix List for host-name entries (libpsl). Linked by cqgreylist-mkwhitelist only.
         .target(
             name: "GreylistDNS",
-            dependencies: ["Greylist", "GreylistSystem", "CAres", "CPSL"],
+            dependencies: ["Greylist", "GreylistSystem", "GreylistAdmin", "CAres", "CPSL"],
             swiftSettings: [.strictMemorySafety()]),
 
-        // The administrator's tools may use ArgumentParser (and with it FoundationEssentials).
-        .target(
-            name: "GreylistTools",
-            dependencies: ["Greylist", "GreylistSystem", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "cqgreylist-mkwhitelist",
-            dependencies: ["Greylist", "GreylistSystem", "GreylistDNS", "GreylistTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Greylist", "GreylistSystem", "GreylistAdmin", "GreylistDNS", "GreylistTools",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "cqgreylist-clean",
-            dependencies: ["Greylist", "GreylistSystem", "GreylistTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-
+            dependencies: ["Greylist", "GreylistSystem", "GreylistAdmin", "GreylistTools",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "cqgreylist-report",
-            dependencies: ["Greylist", "GreylistSystem", "GreylistTools", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Greylist", "GreylistSystem", "GreylistAdmin", "GreylistTools",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        .testTarget(name: "GreylistTests", dependencies: ["Greylist"], exclude: ["FuzzCorpus"]),
+        .testTarget(name: "GreylistTests", dependencies: ["Greylist", "GreylistAdmin"], exclude: ["FuzzCorpus"]),
         // What the system and end-to-end tests share (temporary directories, aged records, patched cdbs).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "GreylistSystemTests", dependencies: ["Greylist", "GreylistSystem", "TestSupport"]),
+        .testTarget(name: "GreylistSystemTests", dependencies: ["Greylist", "GreylistSystem", "GreylistAdmin", "GreylistTools", "TestSupport"]),
         // Runs the built executables as processes; depends on no executable target.
         .testTarget(name: "EndToEndTests", dependencies: ["Greylist", "TestSupport"]),
     ]

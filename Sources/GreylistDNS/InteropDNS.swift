@@ -1,8 +1,10 @@
 // c-ares: one DNS query at a time, answered or given up within a deadline, and the answer's records.
 // The Interop*.swift files are the only ones that touch pointers.
 import Glibc
+import GreylistAdmin
 import GreylistSystem
 internal import CAres
+import Greylist
 
 /// A DNS record type the SPF expansion asks for.
 public enum DNSRecordType: Int32, Sendable {

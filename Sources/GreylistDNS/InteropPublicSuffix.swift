@@ -3,6 +3,7 @@
 // touch pointers.
 import Glibc
 import Greylist
+import GreylistAdmin
 import GreylistSystem
 internal import CPSL
 

@@ -1,5 +1,7 @@
 import Greylist
 internal import CAres
+import GreylistAdmin
+import GreylistSystem
 
 extension DNSChannel {
     /// Whether `text` is a list of DNS servers as `--dns-server` takes them: comma-separated `IP`, `IP:PORT` or

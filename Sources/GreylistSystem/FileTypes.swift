@@ -9,6 +9,7 @@ public struct FileError: Error, Equatable, Sendable, CustomStringConvertible {
     /// What went wrong, usually strerror(3).
     public var problem: String
     public var description: String { "\(operation) \(path): \(problem)" }
+    package init(operation: String, path: String, problem: String) { (self.operation, self.path, self.problem) = (operation, path, problem) }
 }
 
 /// What one `stat` of a file (never through a symlink) tells about it.

@@ -10,14 +10,14 @@ public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
     /// Wraps a C `errno` value.
     public init(rawValue: CInt) { self.rawValue = rawValue }
     public var description: String { unsafe String(cString: strerror(rawValue)) }
-    static let noSuchFile = Errno(rawValue: ENOENT)
-    static let fileExists = Errno(rawValue: EEXIST)
+    package static let noSuchFile = Errno(rawValue: ENOENT)
+    package static let fileExists = Errno(rawValue: EEXIST)
     /// What the cdb calls throw for a file that is not a sound cdb.
-    static let badFormat = Errno(rawValue: EPROTO)
+    package static let badFormat = Errno(rawValue: EPROTO)
 }
 
 /// Calls `body` until it stops failing with EINTR; -1 becomes a thrown `Errno`.
-func valueOrErrno<T: FixedWidthInteger>(retryOnInterrupt: Bool = true, _ body: () -> T) throws(Errno) -> T {
+package func valueOrErrno<T: FixedWidthInteger>(retryOnInterrupt: Bool = true, _ body: () -> T) throws(Errno) -> T {
     while true {
         let result = body()
         guard result == -1 else { return result }
@@ -43,7 +43,7 @@ func fileStatus(of name: String, in directory: CInt) throws(Errno) -> FileStatus
 
 extension FileStatus {
     /// What a `stat` structure filled by `stat(2)` and its kin says.
-    init(_ status: stat) {
+    package init(_ status: stat) {
         let type = status.st_mode & mode_t(S_IFMT)
         self.init(isRegularFile: type == mode_t(S_IFREG), isDirectory: type == mode_t(S_IFDIR),
                   size: Int64(status.st_size), modificationTime: Timestamp(status.st_mtim.tv_sec))
@@ -66,13 +66,13 @@ public func makeDirectory(atPath path: String, mode: mode_t) throws(Errno) -> Bo
 }
 
 /// Opens `path` close-on-exec; to write or create, never through a symlink. Calls `open(2)`.
-func openFile(atPath path: String, flags: CInt, mode: mode_t = 0) throws(Errno) -> CInt {
+package func openFile(atPath path: String, flags: CInt, mode: mode_t = 0) throws(Errno) -> CInt {
     let noFollow = flags & (O_WRONLY | O_RDWR | O_CREAT) != 0 ? O_NOFOLLOW : 0
     return try valueOrErrno { unsafe cqgreylist_open(path, flags | noFollow | O_CLOEXEC, mode) }
 }
 
 /// Closes `fd`, never retried (Linux frees the descriptor even on EINTR). Calls `close(2)`.
-func closeFile(_ fd: CInt) throws(Errno) {
+package func closeFile(_ fd: CInt) throws(Errno) {
     _ = try valueOrErrno(retryOnInterrupt: false) { close(fd) }
 }
 

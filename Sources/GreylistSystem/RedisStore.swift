@@ -4,7 +4,7 @@ import Greylist
 public struct RedisStoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The problem, naming the server.
     public let description: String
-    init(_ description: String) { self.description = description }
+    package init(_ description: String) { self.description = description }
 }
 
 /// Records on Redis, shared by several MX hosts (DESIGN §3a). The connection is made on the first read (clients
@@ -116,7 +116,7 @@ public final class RedisStore: RecordStore {
 /// passed over said, and warnings (a role that could not be learned, a replica used). Each server gets an equal
 /// share of the time left, so one that accepts connections but never answers (stopped, or its host gone) leaves
 /// time for the next. A refused `AUTH` ends the search: every node of one set has the same users.
-func connectToFirstAnswering(_ servers: [RedisServer], credentials: RedisCredentials?,
+package func connectToFirstAnswering(_ servers: [RedisServer], credentials: RedisCredentials?,
                              _ commands: [[[UInt8]]], deadline: Milliseconds,
                              maximumArrayLength: Int = RedisConnection.maximumArrayLength) throws(RedisStoreError)
     -> (connection: RedisConnection, index: Int, replies: [RedisReply], failures: String, warnings: [String]) {
@@ -157,7 +157,7 @@ func connectToFirstAnswering(_ servers: [RedisServer], credentials: RedisCredent
 }
 
 /// The credentials in the password file at `path`; nil without one.
-func redisCredentials(passwordFile path: String?) throws(RedisStoreError) -> RedisCredentials? {
+package func redisCredentials(passwordFile path: String?) throws(RedisStoreError) -> RedisCredentials? {
     guard let path else { return nil }
     let file: SmallFile?
     do {

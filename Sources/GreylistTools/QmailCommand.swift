@@ -1,5 +1,6 @@
 import ArgumentParser
 import Greylist
+import GreylistAdmin
 import GreylistSystem
 
 /// A command of the administrator's tools: parsed by ArgumentParser, but exiting with qmail's codes

@@ -1,4 +1,5 @@
 import Greylist
+import GreylistAdmin
 import GreylistSystem
 
 /// A check of the Redis servers a wrapper's settings name, as the user the wrapper runs as: the password file
@@ -32,7 +33,7 @@ public struct RedisSetupCheck {
     public func run(found: (Problem) -> Void, passed: (String) -> Void) {
         let credentials: RedisCredentials?
         do {
-            credentials = try redisCredentialsForCheck(passwordFile: settings.redisPasswordFile)
+            credentials = try redisCredentials(passwordFile: settings.redisPasswordFile)
         } catch {
             let file = settings.redisPasswordFile ?? ""
             found(Problem(text: error.description, fix: "put the password (or user and password) in \(file), readable by \(user) "

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Greylist
+import GreylistAdmin
 import GreylistSystem
 
 /// Checks every setting of the wrapper given in this process's environment (`envdir DIR cqgreylist-clean

@@ -1,6 +1,7 @@
 // cqgreylist-clean: expires old records from the state directory (from cron), or reports on them.
 import ArgumentParser
 import Greylist
+import GreylistAdmin
 import GreylistSystem
 import GreylistTools
 

@@ -1,5 +1,6 @@
 // cqgreylist-clean with records on Redis: statistics from a scan, and the copy of a state directory into Redis.
 import Greylist
+import GreylistAdmin
 import GreylistSystem
 import GreylistTools
 

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Greylist
 import GreylistDNS
+import GreylistAdmin
 import GreylistSystem
 import GreylistTools
 

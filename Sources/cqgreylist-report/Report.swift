@@ -3,6 +3,7 @@ import ArgumentParser
 import Dispatch
 import FoundationEssentials
 import Greylist
+import GreylistAdmin
 import GreylistSystem
 import GreylistTools
 import Synchronization

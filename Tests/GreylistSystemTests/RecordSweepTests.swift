@@ -1,7 +1,9 @@
 import Foundation
 import Glibc
 import Greylist
+import GreylistAdmin
 @testable import GreylistSystem
+@testable import GreylistTools
 import TestSupport
 import Testing
 

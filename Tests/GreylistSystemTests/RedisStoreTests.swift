@@ -1,6 +1,8 @@
 import Foundation
 import Greylist
+import GreylistAdmin
 import GreylistSystem
+import GreylistTools
 import Testing
 import TestSupport
 

@@ -1,6 +1,8 @@
 import Foundation
 import Greylist
+import GreylistAdmin
 @testable import GreylistSystem
+@testable import GreylistTools
 import TestSupport
 import Testing
 

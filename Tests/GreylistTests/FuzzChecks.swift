@@ -3,6 +3,7 @@
 // core's sources are part of the same module.
 #if canImport(Greylist)
 import Greylist
+import GreylistAdmin
 #endif
 
 enum FuzzChecks {

@@ -1,4 +1,5 @@
 import Greylist
+import GreylistAdmin
 import Testing
 
 /// What a line reads as, in words: `pass retried key=192.0.2.7 age=412`, `warning: text`, `other`, `unreadable: why`,

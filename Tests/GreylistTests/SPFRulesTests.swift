@@ -1,4 +1,5 @@
 import Greylist
+import GreylistAdmin
 import Testing
 
 /// RFC 7208's rules where compile-time expansion can decide them, and the cap on what one `spf:` line whitelists.

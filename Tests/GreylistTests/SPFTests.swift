@@ -1,4 +1,5 @@
 import Greylist
+import GreylistAdmin
 import Testing
 
 /// A DNS table for SPF expansion: TXT records (each a list of strings), addresses, MX targets, and names whose

@@ -1,4 +1,5 @@
 import Greylist
+import GreylistAdmin
 import Testing
 
 @Suite struct SettingsTests {

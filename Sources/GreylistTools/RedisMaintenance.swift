@@ -1,4 +1,6 @@
 import Greylist
+import GreylistAdmin
+import GreylistSystem
 
 /// The administrator's tools' connection to Redis: to the first listed server that answers, as the wrapper's,
 /// authenticated, each exchange with its own time limit (a scan of millions of keys takes many).

@@ -1,3 +1,5 @@
+import Greylist
+
 /// RFC 7208's grammar for what SPF terms name (section 7.1 and the ABNF of sections 4.6.1 and 5), checked when a
 /// record is parsed, before any term is evaluated: a term that breaks it makes the whole record a permerror.
 enum SPFGrammar {

@@ -1,3 +1,5 @@
+import Greylist
+
 /// The tools' numbers as Prometheus metrics, for node_exporter's textfile collector. Names follow Prometheus'
 /// conventions: a `cqgreylist_` prefix, base units (`_seconds`), gauges for what a run found (no `_total`,
 /// which belongs to counters that only grow), the log's words and record states as label values.

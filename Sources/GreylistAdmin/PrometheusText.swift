@@ -1,3 +1,5 @@
+import Greylist
+
 /// Prometheus' text exposition format (version 0.0.4), as node_exporter's textfile collector reads it: each
 /// metric family once, `# HELP` and `# TYPE` first, then its samples, label values escaped.
 public struct PrometheusText: Sendable {

@@ -1,3 +1,5 @@
+import Greylist
+
 /// What a stretch of the wrapper's log says: connections by action and reason, the clients greylisted and
 /// whether they came back, the delay the ones that passed paid (the `age` of `retried`), the clients that
 /// retried too early most often, store errors and warnings. Fed one line at a time; it keeps one small tally

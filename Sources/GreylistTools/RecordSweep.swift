@@ -1,4 +1,6 @@
 import Greylist
+import GreylistAdmin
+import GreylistSystem
 
 /// The cleaner's walk over a state directory: reads every record once, removes the expired ones and repairs
 /// the ones dated in the future, each only if a fresh look just before still finds it so.

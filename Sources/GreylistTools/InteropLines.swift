@@ -2,6 +2,8 @@
 // The Interop*.swift files are the only ones that touch pointers.
 import CSystem
 import Greylist
+import GreylistAdmin
+import GreylistSystem
 
 /// Calls `body` with each line of the file at `path` (standard input if nil) that starts at a byte offset in
 /// `range` (the whole file by default: parts of a file read in parallel share out its lines), without its

@@ -1,3 +1,5 @@
+import Greylist
+
 /// Why an SPF entry could not be expanded; shown after the entry, `file:line: spf:domain: reason`.
 public struct SPFError: Error, Equatable, Sendable {
     /// What is wrong, in words for the administrator.

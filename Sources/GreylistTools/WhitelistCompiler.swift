@@ -1,4 +1,6 @@
 import Greylist
+import GreylistAdmin
+import GreylistSystem
 
 /// Where a plaintext whitelist comes from.
 public enum WhitelistSource: Sendable {

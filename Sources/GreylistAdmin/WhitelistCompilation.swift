@@ -1,3 +1,5 @@
+import Greylist
+
 /// Splits text into numbered lines without their LF, holding at most `limit + 1` bytes of a line: a longer
 /// line is cut there (so it still reads as too long) and the rest of it is skipped, whatever its length.
 public struct LineSplitter: Sendable {

@@ -1,3 +1,5 @@
+import Greylist
+
 /// What one `spf:` line may whitelist in all (DESIGN §5): as many IPv4 addresses as a network of prefix length
 /// `ipv4` holds, and as many IPv6 addresses as one of `ipv6`; overlapping networks count once. A sender domain's
 /// owner writes its SPF record: without a cap, one line could whitelist the internet a /8 at a time.

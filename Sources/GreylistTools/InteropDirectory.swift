@@ -2,6 +2,8 @@
 // Names are bytes (a file name need not be UTF-8). The Interop*.swift files are the only ones that touch pointers.
 import Glibc
 import Greylist
+import GreylistAdmin
+import GreylistSystem
 
 /// A directory open for reading its entries and acting on them by name; closed when the value goes away.
 @safe public struct OpenDirectory: ~Copyable {

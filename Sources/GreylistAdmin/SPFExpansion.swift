@@ -1,3 +1,5 @@
+import Greylist
+
 /// A network an SPF entry authorizes, and where it came from (`spf:example.com via include:_spf.example.net`).
 public struct SPFNetwork: Equatable, Sendable {
     /// The network.

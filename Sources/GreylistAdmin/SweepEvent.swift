@@ -1,3 +1,5 @@
+import Greylist
+
 /// Something the cleaner met or did in the state directory. Its counts, its statistics and every line it
 /// prints come from these alone, so each number has one owner (`SweepCounts`).
 public enum SweepEvent: Equatable, Sendable {

@@ -3,6 +3,8 @@
 // The Interop*.swift files are the only ones that touch pointers.
 import CSystem
 import Greylist
+import GreylistAdmin
+import GreylistSystem
 
 /// Puts a descriptor that fails every transfer in place of each of 0, 1 and 2 that is closed (stdin one open
 /// for writing only, stdout and stderr for reading only, on /dev/null), so that a file the program opens never

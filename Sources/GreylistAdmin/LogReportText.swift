@@ -1,3 +1,5 @@
+import Greylist
+
 /// The log report for people, and the times it reads and prints (UTC, as multilog's labels are).
 extension LogReport {
     /// The report, one line each; `top` is how many clients and kinds of error to list.

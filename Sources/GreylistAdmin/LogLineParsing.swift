@@ -1,3 +1,5 @@
+import Greylist
+
 /// The wrapper's log read back: the grammar `LogLine.text(for:program:pid:)` writes, as a log collector stores it
 /// (multilog puts `@` and a TAI64N label before each line; a plain file or syslog-free stderr has none).
 ///

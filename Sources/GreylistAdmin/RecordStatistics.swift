@@ -1,3 +1,5 @@
+import Greylist
+
 /// What `cqgreylist-clean --stats` tells about a state directory: records by state and age, how many clients
 /// never came back, and the busiest /24 and /64 prefixes. Fed the cleaner's events, directory by directory,
 /// so its memory stays bounded whatever the number of records. The totals are `SweepCounts`'s.

@@ -1,3 +1,5 @@
+import Greylist
+
 /// Why a DNS lookup gave no answer.
 public enum DNSLookupError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The name does not exist (NXDOMAIN).
