@@ -37,33 +37,15 @@ public enum RedisServer: Equatable, Sendable, CustomStringConvertible {
             self = .socket(path: text)
             return
         }
-        guard let colon = text.utf8.lastIndex(of: UInt8(ascii: ":")) else { return nil }
-        var host = text.utf8[..<colon]
-        let portText = text.utf8[text.utf8.index(after: colon)...]
-        if host.first == UInt8(ascii: "[") {
-            guard host.last == UInt8(ascii: "]") else { return nil }
-            host = host.dropFirst().dropLast()
-            guard host.contains(UInt8(ascii: ":")) else { return nil }   // brackets are for IPv6
-        } else if host.contains(UInt8(ascii: ":")) {
-            return nil   // an IPv6 address needs brackets to be told from its port
-        }
-        guard let address = ClientAddress(utf8: host), (1...5).contains(portText.count),
-              portText.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
-              let port = UInt16(String(decoding: portText, as: UTF8.self)), port > 0
-        else { return nil }
-        self = .tcp(address: address, port: port)
+        guard let server = ServerAddress(text), let port = server.port else { return nil }
+        self = .tcp(address: server.address, port: port)
     }
 
     /// The server as written in settings and logs: `/run/redis.sock`, `192.0.2.7:6379`, `[2001:db8::1]:6379`.
     public var description: String {
         switch self {
         case .socket(let path): path
-        case .tcp(.v4, let port): "\(addressText):\(port)"
-        case .tcp(.v6, let port): "[\(addressText)]:\(port)"
+        case .tcp(let address, let port): ServerAddress(address: address, port: port).description
         }
-    }
-
-    private var addressText: String {
-        if case .tcp(let address, _) = self { address.text } else { "" }
     }
 }

@@ -74,21 +74,31 @@ public enum Setting: Int, CaseIterable, Sendable {
         switch self {
         case .directory: ("DIR", "Keep records in DIR (default \(Settings.defaults.directory)).")
         case .whitelist: ("CDB", "Pass clients listed in CDB (default \(Settings.defaults.whitelist)).")
-        case .delay: ("TIME", "Pass a retry once its record is TIME old (default 300s).")
-        case .window: ("TIME", "Wait TIME for a retry, then start over (default 1d).")
-        case .lifetime: ("TIME", "Forget a passed client not seen for TIME (default 36d).")
-        case .ipv4Prefix: ("32|24", "Key IPv4 clients by address or by /24 (default 32).")
-        case .ipv6Prefix: ("BITS", "Key IPv6 clients by their /BITS prefix, 16-128 (default 64).")
-        case .timeout: ("TIME", "End a refusal dialogue after TIME with 421 (default 60s).")
+        case .delay: ("TIME", "Pass a retry once its record is TIME old (default \(Self.helpText(defaults.policy.delay))).")
+        case .window: ("TIME", "Wait TIME for a retry, then start over (default \(Self.helpText(defaults.policy.window))).")
+        case .lifetime: ("TIME", "Forget a passed client not seen for TIME (default \(Self.helpText(defaults.policy.lifetime))).")
+        case .ipv4Prefix: ("32|24", "Key IPv4 clients by address or by /24 (default \(defaults.ipv4Prefix)).")
+        case .ipv6Prefix: ("BITS", "Key IPv6 clients by their /BITS prefix, 16-128 (default \(defaults.ipv6Prefix)).")
+        case .timeout: ("TIME", "End a refusal dialogue after TIME with 421 (default \(Self.helpText(defaults.timeout))).")
         case .hostname: ("NAME", "Name this host in replies (default $TCPLOCALHOST, control/me, localhost).")
         case .message: ("TEXT", "Refuse with TEXT (default \"\(Settings.defaults.message)\").")
         case .logOnly: ("", "Decide and log, but pass every client (default off).")
         case .failClosed: ("", "Refuse clients when the record store fails (default: pass them).")
         case .redis: ("SERVERS", "Keep records on Redis at SERVERS, tried in order (default: in DIR).")
-        case .redisTimeout: ("TIME", "Give all Redis work of one connection TIME, e.g. 200ms (default 200ms).")
+        case .redisTimeout: ("TIME", "Give all Redis work of one connection TIME, e.g. 200ms (default \(defaults.redisTimeout)ms).")
         case .redisPrefix: ("PREFIX", "Begin Redis keys with PREFIX (default \"\(Settings.defaults.redisPrefix)\").")
         case .redisPasswordFile: ("FILE", "Log in to Redis with FILE's \"password\" or \"user password\" (default none).")
         }
+    }
+}
+
+extension Setting {
+    /// The settings' defaults, which the help shows.
+    private var defaults: Settings { Settings.defaults }
+
+    /// A default duration as the help shows it: whole days as `1d`, anything else in seconds (`300s`).
+    public static func helpText(_ seconds: Seconds) -> String {
+        seconds > 0 && seconds % 86_400 == 0 ? "\(seconds / 86_400)d" : "\(seconds)s"
     }
 }
 

@@ -7,20 +7,7 @@ extension DNSChannel {
     /// Whether `text` is a list of DNS servers as `--dns-server` takes them: comma-separated `IP`, `IP:PORT` or
     /// `[IPv6]:PORT`, ports 1 to 65535.
     public static func isServerList(_ text: String) -> Bool {
-        text.split(separator: ",", omittingEmptySubsequences: false).allSatisfy { item in
-            if ClientAddress(String(item)) != nil { return true }
-            let host: Substring, port: Substring
-            if item.hasPrefix("["), let close = item.firstIndex(of: "]") {
-                guard item[item.index(after: close)...].hasPrefix(":") else { return false }
-                (host, port) = (item[item.index(after: item.startIndex)..<close], item[item.index(close, offsetBy: 2)...])
-                guard host.contains(":") else { return false }
-            } else {
-                guard let colon = item.lastIndex(of: ":"), !item[..<colon].contains(":") else { return false }
-                (host, port) = (item[..<colon], item[item.index(after: colon)...])
-            }
-            return ClientAddress(String(host)) != nil && Int(port).map { (1...65535).contains($0) } == true
-                && port.allSatisfy { $0.isASCII && $0.isNumber }
-        }
+        text.split(separator: ",", omittingEmptySubsequences: false).allSatisfy { ServerAddress($0, portOptional: true) != nil }
     }
 
     /// The lookups an SPF expansion makes, answered through this channel: NXDOMAIN is `noSuchDomain`, an

@@ -61,12 +61,7 @@ public struct Greylister<Store: RecordStore> {
     }
 }
 
-extension Greylister where Store == RecordDirectory {
-    /// A greylister with records in the settings' state directory.
-    public init(settings: Settings) { self.init(settings: settings, store: RecordDirectory(path: settings.directory)) }
-}
-
-extension Greylister where Store == RedisStore {
-    /// A greylister with records on the settings' Redis servers.
-    public init(redisSettings settings: Settings) { self.init(settings: settings, store: RedisStore(settings: settings)) }
+extension Greylister where Store == ConfiguredStore {
+    /// A greylister with records where the settings keep them.
+    public init(settings: Settings) { self.init(settings: settings, store: ConfiguredStore(settings: settings)) }
 }

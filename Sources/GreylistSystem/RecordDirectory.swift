@@ -1,22 +1,5 @@
 import Greylist
 
-/// Where records live. The policy decides; a store reads a record and carries out the decision's action.
-/// The state directory is one; Redis, shared by several MX hosts, is another.
-public protocol RecordStore {
-    /// What a read or a write throws: it names the file or server and the problem.
-    associatedtype Failure: Error, CustomStringConvertible
-    /// Reads `key`'s record (nil if there is none), and the time to judge it at: the store's own clock where it
-    /// has one (so that all MX hosts sharing it agree), else `now`.
-    func read(_ key: RecordKey, now: Timestamp) throws(Failure) -> (record: Record?, now: Timestamp)
-    /// Carries out `action`, decided at `now` on `previous` (the record as read). False when the record was no
-    /// longer `previous` (a create that found one, another connection's change), so nothing was written.
-    func apply(_ action: StoreAction, to key: RecordKey, previous: Record?, now: Timestamp) throws(Failure) -> Bool
-    /// Problems met that did not stop the store, for `warning:` lines.
-    var warnings: [String] { get }
-    /// Lets go of anything held open (a connection), before the client is passed on or refused.
-    func close()
-}
-
 /// The state directory: one file per record key, in cqgreylist 0.2's layout (DESIGN §3).
 ///
 /// Below the state directory nothing is followed through a symlink: the first-level directory is opened

@@ -11,7 +11,7 @@ public struct WhitelistDatabase: Sendable {
     public init(path: String) { self.path = path }
 
     /// No stored key or value is longer than a whitelist line.
-    static let maximumRecordLength = Whitelist.maximumLineLength
+    static let maximumRecordLength = WhitelistCDB.maximumValueLength
 
     private static let noIndex = "not a cqgreylist whitelist (no prefix-lengths record; made by tcprules or cdb -c?)"
     private enum Lookup { case match(String?), noIndex, badIndex(String) }
@@ -25,7 +25,7 @@ public struct WhitelistDatabase: Sendable {
         let lookup: Lookup?
         do {
             lookup = try lookUpCDB(atPath: path, maximumValueLength: Self.maximumRecordLength) { (find) throws(CDBError) -> Lookup in
-                guard let index = try find(Whitelist.prefixLengthsKey) else { return .noIndex }
+                guard let index = try find(PrefixLengths.key) else { return .noIndex }
                 guard let lengths = PrefixLengths(bytes: index) else { return .badIndex("prefix-lengths") }
                 var match: [UInt8]?
                 var key: [UInt8] = []
@@ -63,7 +63,7 @@ public struct WhitelistDatabase: Sendable {
         let indexed: Bool?
         do {
             indexed = try lookUpCDB(atPath: path, maximumValueLength: Self.maximumRecordLength) { (find) throws(CDBError) in
-                try find(Whitelist.prefixLengthsKey) != nil
+                try find(PrefixLengths.key) != nil
             }
         } catch {
             throw readError(error.description)
@@ -72,7 +72,7 @@ public struct WhitelistDatabase: Sendable {
         guard indexed else { throw readError(Self.noIndex) }
         do {
             return try forEachCDBRecord(atPath: path, maximumLength: Self.maximumRecordLength) { key, value in
-                guard key != Whitelist.prefixLengthsKey, key != HostLabels.key else { return }
+                guard key != PrefixLengths.key, key != HostLabels.key else { return }
                 let entry = HostPattern(key: key)?.text ?? String(decoding: key, as: UTF8.self)
                 body(entry, String(decoding: value, as: UTF8.self))
             }
@@ -104,7 +104,7 @@ public struct WhitelistDatabase: Sendable {
                     labels.insert(pattern)
                 })
             }
-            add(Whitelist.prefixLengthsKey, lengths.bytes[...])
+            add(PrefixLengths.key, lengths.bytes[...])
             if !labels.isEmpty { add(HostLabels.key, labels.bytes[...]) }
             return complete
         }

@@ -23,10 +23,10 @@ struct Clean: QmailCommand {
     @Option(help: ArgumentHelp("Clean the records in DIR (default \(Settings.defaults.directory)).", valueName: "DIR"), completion: .directory)
     var dir: String?
 
-    @Option(help: ArgumentHelp("Remove pending records older than TIME (default 1d).", valueName: "TIME"))
+    @Option(help: ArgumentHelp("Remove pending records older than TIME (default \(Setting.helpText(Settings.defaults.policy.window))).", valueName: "TIME"))
     var window: String?
 
-    @Option(help: ArgumentHelp("Remove passed records not seen for TIME (default 36d).", valueName: "TIME"))
+    @Option(help: ArgumentHelp("Remove passed records not seen for TIME (default \(Setting.helpText(Settings.defaults.policy.lifetime))).", valueName: "TIME"))
     var lifetime: String?
 
     @Flag(help: "Show what would be removed or repaired, and change nothing.")
@@ -62,6 +62,22 @@ struct Clean: QmailCommand {
 
     func execute() -> ExitStatus {
         if checkSettings { return checkSettingsInEnvironment(program: "cqgreylist-clean") }
+        guard let settings = readSettings() else { return .badInput }
+        if checkRedis { return checkRedisSetup(settings) }
+        if copyToRedis {
+            guard !settings.redisServers.isEmpty, !stats, !dryRun else {
+                report("fatal: --copy-to-redis needs --redis (or CQGREYLIST_REDIS), and neither --stats nor --dry-run")
+                return .badInput
+            }
+            return copyToRedis(settings)
+        }
+        if case .redis = ConfiguredStore(settings: settings) { return runOnRedis(settings) }
+        return sweep(settings)
+    }
+
+    /// The settings of the options and the environment, read strictly (this tool deletes: a bad value is a usage
+    /// error, never a default); nil once what is wrong has been reported.
+    func readSettings() -> Settings? {
         var options: [SettingValue] = []
         if let dir { options.append(SettingValue(.directory, dir)) }
         if let window { options.append(SettingValue(.window, window)) }
@@ -75,18 +91,13 @@ struct Clean: QmailCommand {
                                     options: options, environment: Environment(lookup: environmentValue))
         } catch {
             for problem in error.problems { report("fatal: \(problem)") }
-            return .badInput
+            return nil
         }
-        if checkRedis { return checkRedisSetup(settings) }
-        if copyToRedis {
-            guard !settings.redisServers.isEmpty, !stats, !dryRun else {
-                report("fatal: --copy-to-redis needs --redis (or CQGREYLIST_REDIS), and neither --stats nor --dry-run")
-                return .badInput
-            }
-            return copyToRedis(settings)
-        }
-        if !settings.redisServers.isEmpty { return runOnRedis(settings) }
+        return settings
+    }
 
+    /// Cleans the state directory (or, with --stats or --dry-run, reads it only), then prints the summary.
+    func sweep(_ settings: Settings) -> ExitStatus {
         let started = monotonicMilliseconds()
         let changing = !dryRun && !stats
         let sweep = RecordSweep(path: settings.directory, policy: settings.policy, changing: changing)

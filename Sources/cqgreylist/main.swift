@@ -23,9 +23,7 @@ if arguments.wantsVersion {
 let deadline = KillTimer(seconds: decisionDeadline)   // exec cancels it
 let environment = Environment(lookup: environmentValue)
 let settings = Settings(options: arguments.options, environment: environment)
-let verdict = settings.usesRedis
-    ? Greylister(redisSettings: settings).run(environment: environment, now: currentTime())
-    : Greylister(settings: settings).run(environment: environment, now: currentTime())
+let verdict = Greylister(settings: settings).run(environment: environment, now: currentTime())
 logToStandardError(LogLine.text(for: verdict, program: program, pid: processID()))
 
 if verdict.passes {

@@ -55,7 +55,7 @@ let storeCases: [StoreCase] = [
             if let record = row.record { try redis.writeRecord("192.0.2.7", passed: record.passed, age: record.age) }
             let settings = Settings(options: [.init(.redis, redis.socket)])
             // The wall clock is given as 0: the Redis store must judge by the server's clock.
-            (verdict, now) = (Greylister(redisSettings: settings).run(environment: environment, now: 0), try redis.now())
+            (verdict, now) = (Greylister(settings: settings).run(environment: environment, now: 0), try redis.now())
             let value = try redis.cli("GET", "cqgreylist:192.0.2.7")
             after = value.isEmpty ? nil : RedisRecords.record(fromValue: Array(value.utf8))
         }
@@ -78,7 +78,7 @@ let storeCases: [StoreCase] = [
 
     func decide(_ settings: Settings, _ address: String = "192.0.2.7") -> (Verdict, milliseconds: Int64) {
         let started = monotonicMilliseconds()
-        let verdict = Greylister(redisSettings: settings).run(environment: Environment(["TCPREMOTEIP": address]), now: currentTime())
+        let verdict = Greylister(settings: settings).run(environment: Environment(["TCPREMOTEIP": address]), now: currentTime())
         return (verdict, monotonicMilliseconds() - started)
     }
 
@@ -186,7 +186,7 @@ let storeCases: [StoreCase] = [
             #expect(verdict.outcome == .pass(.error(problem)), "\(server)")
             #expect(milliseconds < 450, "\(server): \(milliseconds) ms")   // the 200 ms budget, and a loaded machine
         }
-        let closed = Greylister(redisSettings: settings(stalled.socket, ["CQGREYLIST_FAILCLOSED": "", "CQGREYLIST_REDIS_TIMEOUT": "50ms"]))
+        let closed = Greylister(settings: settings(stalled.socket, ["CQGREYLIST_FAILCLOSED": "", "CQGREYLIST_REDIS_TIMEOUT": "50ms"]))
         let started = monotonicMilliseconds()
         #expect(closed.run(environment: ["TCPREMOTEIP": "192.0.2.7"], now: 0).outcome
                 == .refuse(.error("redis \(stalled.socket): reply: no answer within the time budget")))

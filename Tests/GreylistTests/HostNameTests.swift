@@ -66,7 +66,7 @@ func meaning(of line: String) -> String {
             #expect(HostPattern(key: key) == pattern)
             #expect(key.first == (text.first == "." ? UInt8(ascii: ".") : UInt8(ascii: "=")))
         }
-        #expect(HostPattern(key: Whitelist.prefixLengthsKey) == nil)
+        #expect(HostPattern(key: PrefixLengths.key) == nil)
         #expect(HostPattern(key: HostLabels.key) == nil)
         #expect(HostPattern(key: Array("192.0.2.0/24".utf8)) == nil)
     }
