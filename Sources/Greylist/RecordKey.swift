@@ -1,8 +1,9 @@
 /// Where a client's record lives in the state directory: `<directory>/<name>`.
 ///
-/// IPv4: `<first octet>/<a.b.c.d>` (the cqgreylist 0.2 layout), or `<first octet>/<a.b.c>` with /24 keys,
-/// which no address can collide with. IPv6: `<first 16 bits in hex>/<RFC 5952 text of the masked prefix>`,
-/// with `_<length>` after it for any prefix length but the default 64 (`2001:db8:1::_48`), so keys of
+/// IPv4: `<first octet>/<a.b.c.d>` (the cqgreylist 0.2 layout), `<first octet>/<a.b.c>` with /24 keys, which
+/// no address can collide with, and for any other prefix length from 16 to 31 the masked address with
+/// `_<length>` after it (`198/198.51.96.0_19`). IPv6: `<first 16 bits in hex>/<RFC 5952 text of the masked
+/// prefix>`, with `_<length>` after it for any prefix length but the default 64 (`2001:db8:1::_48`), so keys of
 /// different lengths never share a name.
 public struct RecordKey: Hashable, Sendable {
     /// The first-level directory: the first octet, or the first 16 bits in hex.
@@ -12,8 +13,9 @@ public struct RecordKey: Hashable, Sendable {
     /// The key's address: the client's, masked to the key's prefix.
     public let address: ClientAddress
 
-    /// The IPv4 prefix lengths a key may use: a whole address, or its /24.
-    public static let ipv4PrefixLengths = [24, 32]
+    /// The IPv4 prefix lengths a key may use: a whole address, or a network from /16 (a provider's pool often
+    /// spans a /19 to a /22).
+    public static let ipv4PrefixLengths = 16...32
     /// The IPv6 prefix lengths a key may use.
     public static let ipv6PrefixLengths = 16...128
     /// The IPv6 prefix length whose names carry no `_<length>` suffix.
@@ -27,7 +29,11 @@ public struct RecordKey: Hashable, Sendable {
         switch masked {
         case .v4(let value):
             directory = String(value >> 24)
-            name = ipv4Prefix == 24 ? String(text[..<text.lastIndex(of: ".")!]) : text
+            name = switch ipv4Prefix {
+            case 32: text
+            case 24: String(text[..<text.lastIndex(of: ".")!])
+            default: text + "_" + String(ipv4Prefix)
+            }
         case .v6(let value):
             directory = String(UInt16(truncatingIfNeeded: value >> 112), radix: 16)
             name = ipv6Prefix == Self.defaultIPv6PrefixLength ? text : text + "_" + String(ipv6Prefix)
@@ -47,6 +53,12 @@ public struct RecordKey: Hashable, Sendable {
     public init?(name: [UInt8]) {
         if let value = ClientAddress.parseIPv4(name) ?? ClientAddress.parseIPv4(name, octets: 3).map({ $0 << 8 }) {
             address = .v4(value)   // the strict parser accepts only the canonical spelling
+            directory = String(value >> 24)
+        } else if let underscore = name.firstIndex(of: UInt8(ascii: "_")), let value = ClientAddress.parseIPv4(name[..<underscore]) {
+            guard let length = ClientAddress.parseDecimal(name[name.index(after: underscore)...], maximum: 31),
+                  Self.ipv4PrefixLengths.contains(length), length != 24, ClientAddress.v4(value).masked(to: length) == .v4(value)
+            else { return nil }
+            address = .v4(value)
             directory = String(value >> 24)
         } else {
             let underscore = name.firstIndex(of: UInt8(ascii: "_"))

@@ -77,7 +77,7 @@ public enum Setting: Int, CaseIterable, Sendable {
         case .delay: ("TIME", "Pass a retry once its record is TIME old (default \(Self.helpText(defaults.policy.delay))).")
         case .window: ("TIME", "Wait TIME for a retry, then start over (default \(Self.helpText(defaults.policy.window))).")
         case .lifetime: ("TIME", "Forget a passed client not seen for TIME (default \(Self.helpText(defaults.policy.lifetime))).")
-        case .ipv4Prefix: ("32|24", "Key IPv4 clients by address or by /24 (default \(defaults.ipv4Prefix)).")
+        case .ipv4Prefix: ("BITS", "Key IPv4 clients by their /BITS network, 16-32 (default \(defaults.ipv4Prefix): the address).")
         case .ipv6Prefix: ("BITS", "Key IPv6 clients by their /BITS prefix, 16-128 (default \(defaults.ipv6Prefix)).")
         case .timeout: ("TIME", "End a refusal dialogue after TIME with 421 (default \(Self.helpText(defaults.timeout))).")
         case .hostname: ("NAME", "Name this host in replies (default $TCPLOCALHOST, control/me, localhost).")
@@ -118,7 +118,7 @@ public struct Settings: Equatable, Sendable {
     public var whitelist = "/var/qmail/control/cqgreylist.cdb"
     /// Delay, retry window and lifetime.
     public var policy = Policy(delay: 300, window: 86_400, lifetime: 36 * 86_400)
-    /// Bits of an IPv4 address a record key keeps: 32 or 24.
+    /// Bits of an IPv4 address a record key keeps: 16 to 32.
     public var ipv4Prefix = 32
     /// Bits of an IPv6 address a record key keeps.
     public var ipv6Prefix = 64
@@ -240,7 +240,7 @@ public struct Settings: Equatable, Sendable {
                 timeout = seconds
             }
         case .ipv4Prefix:
-            guard let bits = Int(value), RecordKey.ipv4PrefixLengths.contains(bits) else { return "must be 32 or 24" }
+            guard let bits = Int(value), RecordKey.ipv4PrefixLengths.contains(bits) else { return "must be 16 to 32" }
             ipv4Prefix = bits
         case .ipv6Prefix:
             guard let bits = Int(value), RecordKey.ipv6PrefixLengths.contains(bits) else { return "must be 16 to 128" }

@@ -13,6 +13,10 @@ struct KeyCase: CustomTestStringConvertible, Sendable {
         .init(address: "10.0.0.1", ipv4Prefix: 32, ipv6Prefix: 64, path: "10/10.0.0.1"),
         .init(address: "192.0.2.7", ipv4Prefix: 24, ipv6Prefix: 64, path: "192/192.0.2"),
         .init(address: "0.1.2.3", ipv4Prefix: 24, ipv6Prefix: 64, path: "0/0.1.2"),
+        .init(address: "198.51.100.7", ipv4Prefix: 19, ipv6Prefix: 64, path: "198/198.51.96.0_19"),
+        .init(address: "198.51.100.7", ipv4Prefix: 16, ipv6Prefix: 64, path: "198/198.51.0.0_16"),
+        .init(address: "198.51.100.7", ipv4Prefix: 31, ipv6Prefix: 64, path: "198/198.51.100.6_31"),
+        .init(address: "::ffff:198.51.100.7", ipv4Prefix: 22, ipv6Prefix: 64, path: "198/198.51.100.0_22"),
         .init(address: "::ffff:192.0.2.7", ipv4Prefix: 32, ipv6Prefix: 64, path: "192/192.0.2.7"),
         .init(address: "2001:db8:1:2:3:4:5:6", ipv4Prefix: 32, ipv6Prefix: 64, path: "2001/2001:db8:1:2::"),
         .init(address: "2001:db8:1:2:ffff::1", ipv4Prefix: 32, ipv6Prefix: 64, path: "2001/2001:db8:1:2::"),
@@ -29,6 +33,23 @@ struct KeyCase: CustomTestStringConvertible, Sendable {
         #expect(key.relativePath == row.path)
         #expect(!key.name.contains("/") && key.name != "." && key.name != "..")
         #expect(RecordKey(directory: key.directory, name: key.name) == key)
+    }
+
+    /// Every IPv4 prefix length names its keys apart: no /19 key is an address's or a /24's or another length's.
+    @Test func keysOfDifferentIPv4PrefixLengthsNeverShareAName() {
+        var owners: [String: Int] = [:]
+        for length in RecordKey.ipv4PrefixLengths {
+            let key = RecordKey(address: ClientAddress("198.51.100.7")!, ipv4Prefix: length, ipv6Prefix: 64)
+            #expect(owners[key.relativePath] == nil, "\(key.relativePath)")
+            owners[key.relativePath] = length
+            #expect(RecordKey(name: Array(key.name.utf8)) == key)
+        }
+    }
+
+    @Test(arguments: ["198.51.100.0_24", "198.51.100.7_19", "198.51.96.0_32", "198.51.96.0_15", "198.51.96.0_019", "198.51.96.0_",
+                      "198.51.96.0_19_19", "198.51.096.0_19", "0.0.0.0_0"])
+    func namesThatAreNoIPv4Key(_ name: String) {
+        #expect(RecordKey(name: Array(name.utf8)) == nil)
     }
 
     /// `2001:db8:1::` is the /48 of one address, the /64 of another and the /128 of a third: a per-netblock

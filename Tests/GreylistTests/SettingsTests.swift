@@ -74,7 +74,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("CQGREYLIST_DELAY", "5x"), ("CQGREYLIST_DIR", "relative/dir"), ("CQGREYLIST_IPV4_PREFIX", "16"),
+        ("CQGREYLIST_DELAY", "5x"), ("CQGREYLIST_DIR", "relative/dir"), ("CQGREYLIST_IPV4_PREFIX", "15"), ("CQGREYLIST_IPV4_PREFIX", "33"),
         ("CQGREYLIST_IPV6_PREFIX", "129"), ("CQGREYLIST_TIMEOUT", "0"), ("CQGREYLIST_MESSAGE", "bad\r\n250 ok"),
         ("CQGREYLIST_MESSAGE", String(repeating: "x", count: 201)), ("CQGREYLIST_HOSTNAME", "two words"),
     ])
@@ -146,7 +146,7 @@ import Testing
 
     @Test func strictSettingsTakeRelativePathsAndOnlyTheSettingsAsked() throws {
         let settings = try Settings(strictly: Self.cleanerSettings, options: [.init(.directory, "state"), .init(.lifetime, "90d")],
-                                    environment: ["CQGREYLIST_TIMEOUT": "0", "CQGREYLIST_IPV4_PREFIX": "16", "CQGREYLIST_WINDOW": "2d"])
+                                    environment: ["CQGREYLIST_TIMEOUT": "0", "CQGREYLIST_IPV4_PREFIX": "19", "CQGREYLIST_WINDOW": "2d"])
         #expect(settings.directory == "state")
         #expect(settings.policy == Policy(delay: 300, window: 172_800, lifetime: 90 * 86_400))
         #expect(settings.timeout == 60 && settings.ipv4Prefix == 32 && settings.problems.isEmpty)
