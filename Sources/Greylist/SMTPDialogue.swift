@@ -99,3 +99,32 @@ public struct SMTPDialogue: Sendable {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) ? byte - 0x20 : byte
     }
 }
+
+extension SMTPDialogue {
+    /// The refusal text `message` with each `%s` replaced by `seconds`, the whole seconds until the client may
+    /// pass (postgrey's greylist text has it): `451 greylisted, please retry in 287 seconds`.
+    public static func refusalText(_ message: String, secondsUntilPass seconds: Seconds) -> String {
+        var text = "", rest = message[...]
+        while let percent = rest.utf8.firstIndex(of: UInt8(ascii: "%")) {
+            let next = rest.utf8.index(after: percent)
+            if next < rest.endIndex, rest.utf8[next] == UInt8(ascii: "s") {
+                text += rest[..<percent] + "\(seconds)"
+                rest = rest[rest.utf8.index(after: next)...]
+            } else {
+                text += rest[...percent]
+                rest = rest[next...]
+            }
+        }
+        return text + rest
+    }
+}
+
+extension Verdict {
+    /// Whole seconds until the client may pass: what the delay has left for an early retry, the whole delay for
+    /// a client refused otherwise (new, started over, or a store fault with `--fail-closed`).
+    public func secondsUntilPass(delay: Seconds) -> Seconds {
+        if case .refuse(.early) = outcome, let age { return max(1, delay - age) }
+        return delay
+    }
+}
+

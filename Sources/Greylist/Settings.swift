@@ -81,7 +81,7 @@ public enum Setting: Int, CaseIterable, Sendable {
         case .ipv6Prefix: ("BITS", "Key IPv6 clients by their /BITS prefix, 16-128 (default \(defaults.ipv6Prefix)).")
         case .timeout: ("TIME", "End a refusal dialogue after TIME with 421 (default \(Self.helpText(defaults.timeout))).")
         case .hostname: ("NAME", "Name this host in replies (default $TCPLOCALHOST, control/me, localhost).")
-        case .message: ("TEXT", "Refuse with TEXT (default \"\(Settings.defaults.message)\").")
+        case .message: ("TEXT", "Refuse with TEXT, %s the seconds left to wait (default \"\(Settings.defaults.message)\").")
         case .logOnly: ("", "Decide and log, but pass every client (default off).")
         case .failClosed: ("", "Refuse clients when the record store fails (default: pass them).")
         case .redis: ("SERVERS", "Keep records on Redis at SERVERS, tried in order (default: in DIR).")

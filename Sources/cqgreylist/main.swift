@@ -31,4 +31,5 @@ if verdict.passes {
 }
 let hostname = replyHostname(configured: settings.hostname)
 deadline.cancel()
-runRefusalDialogue(hostname: hostname, message: settings.message, timeout: settings.timeout)
+let message = SMTPDialogue.refusalText(settings.message, secondsUntilPass: verdict.secondsUntilPass(delay: settings.policy.delay))
+runRefusalDialogue(hostname: hostname, message: message, timeout: settings.timeout)

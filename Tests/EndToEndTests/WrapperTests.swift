@@ -109,6 +109,18 @@ import Testing
         #expect(result.errors.contains("reason=new"))
     }
 
+    @Test func theRefusalSaysHowManySecondsAreLeft() throws {
+        let state = try TemporaryDirectory()
+        let environment = ["TCPREMOTEIP": "192.0.2.7", "CQGREYLIST_DIR": state.path, "CQGREYLIST_MESSAGE": "greylisted, retry in %s seconds"]
+        let new = try run(Built.wrapper, ["/bin/echo", "passed"], environment: environment, input: Self.session)
+        #expect(new.output.contains("451 greylisted, retry in 300 seconds\r\n"), "\(new.output)")
+        try age(state.path + "/192/192.0.2.7", by: 100)
+        let early = try run(Built.wrapper, ["/bin/echo", "passed"], environment: environment, input: Self.session)
+        // 200, or 199 when a second ticks between ageing the record and the wrapper's look at it.
+        #expect(early.output.contains("451 greylisted, retry in 200 seconds\r\n") || early.output.contains("451 greylisted, retry in 199 seconds\r\n"),
+                "\(early.output)")
+    }
+
     @Test func logOnlyPassesAndKeepsRecords() throws {
         let state = try TemporaryDirectory()
         let result = try run(Built.wrapper, ["--log-only", "/bin/echo", "passed"],
