@@ -104,10 +104,11 @@ enum BigSenders {
             + "ip4:185.58.84.0/22 ip4:146.101.78.0/24 ip4:41.74.192.0/22 ip4:103.96.20.0/22 ip4:124.47.150.0/24 ~all"),
     ]
 
-    /// How many networks each `spf:` line gives from the fixtures: every include followed, nothing over the caps.
+    /// How many networks each `spf:` line gives from the fixtures: every include followed, nothing over the caps
+    /// (Mailgun's EU /22 lies inside a US /20 its first include already gave: 16 of 17).
     static let networks: [String: Int] = [
         "_spf.google.com": 27, "spf.protection.outlook.com": 11, "_spf.mail.yahoo.com": 23, "icloud.com": 23,
-        "amazonses.com": 12, "sendgrid.net": 13, "servers.mcsv.net": 3, "spf.mandrillapp.com": 14, "mailgun.org": 17,
+        "amazonses.com": 12, "sendgrid.net": 13, "servers.mcsv.net": 3, "spf.mandrillapp.com": 14, "mailgun.org": 16,
         "_spf.salesforce.com": 0, "zohomail.com": 11, "zoho.eu": 2, "_spf.protonmail.ch": 9, "gmx.net": 11, "gmx.com": 7,
         "web.de": 5, "_spf-eu.ionos.com": 11, "spf.messagingengine.com": 4, "spf.mtasv.net": 5, "sparkpostmail.com": 4,
         "spf.mailjet.com": 9, "spf.sendinblue.com": 8, "spf.constantcontact.com": 4, "mail.zendesk.com": 4,
@@ -193,12 +194,10 @@ enum BigSenders {
     let directory: TemporaryDirectory
     let cdbPath: String
     init() throws {
-        server = try DNSServer(zones: ["test": txt("pool", "v=spf1 ip4:203.0.113.0/24 -all")], failing: ["broken.test"])
+        server = try DNSServer(zones: ["test": BigSenders.txt("pool", "v=spf1 ip4:203.0.113.0/24 -all")], failing: ["broken.test"])
         directory = try TemporaryDirectory()
         cdbPath = directory.path + "/cqgreylist.cdb"
     }
-
-    func txt(_ name: String, _ text: String) -> String { BigSenders.txt(name, text) }
 
     func write(_ name: String, _ text: String) throws -> String {
         let path = directory.path + "/" + name
