@@ -137,7 +137,20 @@ if [ -n "$whitelist_moved_by" ]; then
 else
   source_file=$root$whitelist_source
 fi
-recompile="$prefix/bin/cqgreylist-mkwhitelist --cdb $whitelist ${source_file:+$whitelist_source}"
+# The list of big senders is compiled with it unless the administrator dropped it from the crontab's compile line
+# (tools/install's crontab; a crontab elsewhere is not read, so then the file counts as in use). Its spf: lines need
+# DNS, which the nightly run's mail reports on: here it is only checked to be compiled, not looked up again.
+big_senders_file=
+if [ -n "$source_file" ] && [ -e "$root$big_senders" ]; then
+  cron_file=$root/etc/cron.d/cqgreylist
+  compile_lines=$( { grep -v '^[[:space:]]*#' "$cron_file" 2>/dev/null || true; } | grep cqgreylist-mkwhitelist || true)
+  if [ -n "$compile_lines" ] && ! grep -q -- "$big_senders" <<< "$compile_lines"; then
+    note "$root$big_senders is not in $cron_file's compile line: the big senders are not whitelisted"
+  else
+    big_senders_file=$root$big_senders
+  fi
+fi
+recompile="$prefix/bin/cqgreylist-mkwhitelist --cdb $whitelist${dns:+ $dns} ${source_file:+$whitelist_source}${big_senders_file:+ $big_senders}"
 [ -n "$source_file" ] || recompile="recompile it from its source: $prefix/bin/cqgreylist-mkwhitelist --cdb $whitelist SOURCE"
 if [ -n "$source_file" ] && [ -e "$source_file" ]; then
   scratch=$(mktemp -d)
@@ -150,6 +163,11 @@ if [ -n "$source_file" ] && [ -e "$source_file" ]; then
     problem "whitelist $source_file was never compiled ($cdb is missing)" "$recompile"
   elif [ "$source_file" -nt "$cdb" ]; then
     problem "whitelist $source_file is newer than $cdb: the wrapper does not see the changes" "$recompile"
+  elif [ -n "$big_senders_file" ] && [ "$big_senders_file" -nt "$cdb" ]; then
+    problem "the list of big senders $big_senders_file is newer than $cdb (a new version installed): the wrapper does not see it" "$recompile"
+  fi
+  if [ -f "$root/etc/cron.d/cqgreylist" ] && ! grep -v '^[[:space:]]*#' "$root/etc/cron.d/cqgreylist" | grep -q cqgreylist-mkwhitelist; then
+    note "$root/etc/cron.d/cqgreylist does not recompile the whitelist: spf: lines and the big senders are not kept current (see etc/crontab)"
   fi
 fi
 host_names=

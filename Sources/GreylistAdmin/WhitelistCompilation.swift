@@ -41,7 +41,19 @@ public struct LineSplitter: Sendable {
     }
 }
 
-/// One pass over a whitelist's lines: what each good line means, every bad line as `source:line: reason`
+/// Where a line is: which source of a compilation (counted from 0, in the order given) and which line of it.
+public struct SourceLine: Hashable, Sendable {
+    /// The source's position among the sources compiled together.
+    public let source: Int
+    /// The line's number in it, from 1.
+    public let line: Int
+
+    /// Line `line` of source `source`.
+    public init(source: Int, line: Int) { (self.source, self.line) = (source, line) }
+}
+
+/// One pass over a whitelist's lines, from one source or several in turn (`startSource`): what each good line
+/// means, every bad line as `source:line: reason`
 /// (the first `errorLimit` kept), the counts, warnings where an SPF record reached one of RFC 7208's limits, and
 /// with `verbose` duplicate and covered entries and SPF terms that left networks out. A host-name entry that
 /// `isPublicSuffix` says is a public suffix (`.co.uk`, `.github.io`) is a bad line: anyone can register a name below it. An `spf:` line is expanded with `lookup` the first time; a second pass over the same
@@ -50,8 +62,11 @@ public struct LineSplitter: Sendable {
 public struct WhitelistCompilation {
     /// At most this many bad lines are kept.
     public static let errorLimit = 100
-    /// The source's name in messages: a path, or `(stdin)`.
-    public let source: String
+    /// The name in messages of the source being read: a path, or `(stdin)`.
+    public private(set) var source: String
+    /// The sources that had bad lines, in order, each once.
+    public private(set) var sourcesWithErrors: [String] = []
+    private var sourceIndex = 0
     /// Whether host bits set in a CIDR entry are cleared rather than an error.
     public let maskingHostBits: Bool
     /// Whether duplicate and covered entries are collected.
@@ -64,8 +79,8 @@ public struct WhitelistCompilation {
     public private(set) var temporaryErrorCount = 0
     /// How many lines held an entry, how many networks they meant, and how many were host names.
     public private(set) var entries = 0, networks = 0, hostNames = 0
-    /// The expansion of each `spf:` line, by line number.
-    public private(set) var expansions: [Int: SPFAuthorization]
+    /// The expansion of each `spf:` line, by source and line number.
+    public private(set) var expansions: [SourceLine: SPFAuthorization]
     /// Where an SPF record reached one of RFC 7208's limits, as `source:line: spf:domain: …`.
     public private(set) var warnings: [String] = []
     /// What one `spf:` line may whitelist in all.
@@ -74,19 +89,26 @@ public struct WhitelistCompilation {
     private let isPublicSuffix: ((HostName) -> Bool)?
     /// Whether this is a second pass, given the first's expansions.
     private let isRecheck: Bool
-    private var seen: [Network: (line: Int, entry: String)] = [:]
-    private var seenHosts: [HostPattern: (line: Int, entry: String)] = [:]
+    private var seen: [Network: Origin] = [:]
+    private var seenHosts: [HostPattern: Origin] = [:]
     private var duplicates: [String] = []
     private var notes: [String] = []
 
     /// An empty pass over `source`, expanding `spf:` lines with `lookup` within `spfCap`, or taking them from a
     /// first pass's `expansions`; host-name entries are checked with `isPublicSuffix` if given.
     public init(source: String, maskingHostBits: Bool = false, verbose: Bool = false,
-                lookup: DNSLookup? = nil, expansions: [Int: SPFAuthorization]? = nil, spfCap: SPFCap = SPFCap(),
+                lookup: DNSLookup? = nil, expansions: [SourceLine: SPFAuthorization]? = nil, spfCap: SPFCap = SPFCap(),
                 isPublicSuffix: ((HostName) -> Bool)? = nil) {
         (self.source, self.maskingHostBits, self.verbose) = (source, maskingHostBits, verbose)
         (self.lookup, self.expansions, isRecheck) = (lookup, expansions ?? [:], expansions != nil)
         (self.spfCap, self.isPublicSuffix) = (spfCap, isPublicSuffix)
+    }
+
+    /// Starts the lines of the source after the one being read (the first is named to `init`), named `name` in
+    /// messages: its line numbers start again from 1. A second pass must be given the sources in the first's order.
+    public mutating func startSource(_ name: String) {
+        sourceIndex += 1
+        source = name
     }
 
     /// Parses line `number`, calling `network` with each network it means and the value to store with it (the
@@ -126,21 +148,23 @@ public struct WhitelistCompilation {
         } catch {
             errorCount += 1
             if error.isTemporary { temporaryErrorCount += 1 }
+            if sourcesWithErrors.last != source { sourcesWithErrors.append(source) }
             if errors.count < Self.errorLimit { errors.append("\(source):\(number): \(error.reason)") }
         }
     }
 
     private mutating func spfExpansion(of domain: HostName, line: Int) throws(WhitelistError) -> SPFAuthorization {
         let changed = "the whitelist changed while it was compiled: try again"
+        let key = SourceLine(source: sourceIndex, line: line)
         if isRecheck {
-            guard let known = expansions[line] else { throw WhitelistError("spf:\(domain): \(changed) (the line was no spf: entry)") }
+            guard let known = expansions[key] else { throw WhitelistError("spf:\(domain): \(changed) (the line was no spf: entry)") }
             guard known.domain == domain else { throw WhitelistError("spf:\(domain): \(changed) (the line was spf:\(known.domain))") }
             return known
         }
         guard let lookup else { throw WhitelistError("spf:\(domain): no DNS lookups in this pass") }
         do {
             let found = try SPFExpansion.networks(authorizedBy: domain, lookup: lookup, cap: spfCap)
-            expansions[line] = found
+            expansions[key] = found
             return found
         } catch {
             throw WhitelistError("spf:\(domain): \(error.reason)", isTemporary: error.isTemporary)
@@ -151,10 +175,10 @@ public struct WhitelistCompilation {
     /// shorter prefix, as `source:line: …`.
     public var findings: [String] {
         var lines = notes + duplicates
-        for (network, origin) in seen.sorted(by: { $0.value.line < $1.value.line }) {
+        for (network, origin) in seen.sorted(by: { $0.value.place < $1.value.place }) {
             for length in stride(from: network.prefixLength - 1, through: 0, by: -1) {
                 if let cover = seen[Network(network.address, prefixLength: length)] {
-                    lines.append("\(source):\(origin.line): \(origin.entry) is covered by \(cover.entry) (line \(cover.line))")
+                    lines.append("\(origin.source):\(origin.place.line): \(origin.entry) is covered by \(cover.entry) (\(cover.where(from: origin)))")
                     break
                 }
             }
@@ -163,21 +187,37 @@ public struct WhitelistCompilation {
     }
 
     private mutating func note(_ network: Network, entry: ArraySlice<UInt8>, line: Int) {
-        if let duplicate = Self.firstSeen(network, in: &seen, entry: entry, at: source, line: line) { duplicates.append(duplicate) }
+        if let duplicate = firstSeen(network, in: &seen, entry: entry, line: line) { duplicates.append(duplicate) }
     }
 
     private mutating func note(_ pattern: HostPattern, entry: ArraySlice<UInt8>, line: Int) {
-        if let duplicate = Self.firstSeen(pattern, in: &seenHosts, entry: entry, at: source, line: line) { duplicates.append(duplicate) }
+        if let duplicate = firstSeen(pattern, in: &seenHosts, entry: entry, line: line) { duplicates.append(duplicate) }
     }
 
     /// Remembers where `key` was first seen; for one seen before, the message that says so.
-    private static func firstSeen<Key: Hashable>(_ key: Key, in seen: inout [Key: (line: Int, entry: String)],
-                                                 entry: ArraySlice<UInt8>, at source: String, line: Int) -> String? {
-        let text = String(decoding: entry, as: UTF8.self)
+    private func firstSeen<Key: Hashable>(_ key: Key, in seen: inout [Key: Origin], entry: ArraySlice<UInt8>, line: Int) -> String? {
+        let origin = Origin(source: source, place: SourceLine(source: sourceIndex, line: line), entry: String(decoding: entry, as: UTF8.self))
         guard let first = seen[key] else {
-            seen[key] = (line, text)
+            seen[key] = origin
             return nil
         }
-        return "\(source):\(line): \(text) duplicates \(first.entry) (line \(first.line))"
+        return "\(source):\(line): \(origin.entry) duplicates \(first.entry) (\(first.where(from: origin)))"
     }
+}
+
+/// Where an entry was first seen, for `-v`'s duplicates and covered entries.
+private struct Origin {
+    let source: String
+    let place: SourceLine
+    let entry: String
+
+    /// `line 3` within the same source as `other`, `file:3` from another.
+    func `where`(from other: Origin) -> String {
+        place.source == other.place.source ? "line \(place.line)" : "\(source):\(place.line)"
+    }
+}
+
+extension SourceLine: Comparable {
+    /// Source first, then line.
+    public static func < (a: SourceLine, b: SourceLine) -> Bool { (a.source, a.line) < (b.source, b.line) }
 }

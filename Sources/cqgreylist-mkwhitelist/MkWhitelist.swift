@@ -22,8 +22,11 @@ struct MkWhitelist: QmailCommand {
             """,
         version: "cqgreylist-mkwhitelist \(cqgreylistVersion)")
 
-    @Argument(help: "Read the whitelist from SOURCE, - for standard input.", completion: .file())
-    var source = "/var/qmail/control/cqgreylist.txt"
+    @Argument(help: ArgumentHelp("Read the whitelist from SOURCE, - for standard input; several are compiled together (default: \(Self.defaultSource)).",
+                                 valueName: "source"), completion: .file())
+    var sources: [String] = []
+
+    static let defaultSource = "/var/qmail/control/cqgreylist.txt"
 
     @Option(help: ArgumentHelp("Write the cdb to CDB, or read it with --check and --dump.", valueName: "CDB"), completion: .file())
     var cdb = Settings.defaults.whitelist
@@ -61,6 +64,8 @@ struct MkWhitelist: QmailCommand {
     var dump = false
 
     func validate() throws {
+        guard sources.filter({ $0 == "-" }).count <= 1 else { throw ValidationError("standard input (-) can be read only once") }
+        guard sources.isEmpty || (check == nil && !dump) else { throw ValidationError("--check and --dump read the cdb, not a source") }
         guard dnsTimeout > 0, dnsTimeout <= 60 else { throw ValidationError("--dns-timeout must be more than 0 and at most 60 seconds") }
         guard (0...32).contains(spfMaxIpv4) else { throw ValidationError("--spf-max-ipv4 must be a prefix length from 0 to 32") }
         guard (0...128).contains(spfMaxIpv6) else { throw ValidationError("--spf-max-ipv6 must be a prefix length from 0 to 128") }
@@ -74,7 +79,7 @@ struct MkWhitelist: QmailCommand {
 
     func compile() -> ExitStatus {
         removeTemporaryCDBOnTermination()
-        let source: WhitelistSource = self.source == "-" ? .standardInput : .file(self.source)
+        let sources: [WhitelistSource] = (self.sources.isEmpty ? [Self.defaultSource] : self.sources).map { $0 == "-" ? .standardInput : .file($0) }
         let channel: DNSChannel
         do { channel = try DNSChannel(server: dnsServer, timeoutMilliseconds: Int(dnsTimeout * 1000)) } catch {
             return fatal(error.description, dnsServer == nil ? .systemError : .badInput)
@@ -83,17 +88,17 @@ struct MkWhitelist: QmailCommand {
         do { publicSuffixes = try PublicSuffixList(path: publicSuffixList) } catch { return fatal(error.description, .systemError) }
         let compilation: WhitelistCompilation
         do {
-            compilation = try WhitelistDatabase(path: cdb).compile(from: source, maskingHostBits: maskHostBits, verbose: verbose,
+            compilation = try WhitelistDatabase(path: cdb).compile(from: sources, maskingHostBits: maskHostBits, verbose: verbose,
                                                                    lookup: channel.lookup, spfCap: SPFCap(ipv4: spfMaxIpv4, ipv6: spfMaxIpv6),
                                                                    isPublicSuffix: publicSuffixes.contains)
         } catch {
             switch error {
             case .system(let failure):
                 return fatal("unable to \(failure)", .systemError)
-            case .badLines(let errors, let count), .lookupFailures(let errors, let count):
+            case .badLines(let errors, let count, let named), .lookupFailures(let errors, let count, let named):
                 for error in errors { printError(error) }
                 if count > errors.count { printError("... and \(count - errors.count) more") }
-                let lines = "\(count) bad line\(count == 1 ? "" : "s") in \(source.name)"
+                let lines = "\(count) bad line\(count == 1 ? "" : "s") in \(Self.list(named))"
                 if case .lookupFailures = error {
                     return fatal("\(lines) (a DNS lookup failed: try again later); \(cdb) left unchanged", .systemError)
                 }
@@ -103,12 +108,18 @@ struct MkWhitelist: QmailCommand {
         for line in compilation.warnings { printError(line) }
         for line in compilation.findings { printError(line) }
         if compilation.hostNames > 0 {
-            printError("cqgreylist-mkwhitelist: note: host-name entries match TCPREMOTEHOST, which only tcpserver -p verifies: " +
+            // Advice, not an error: on standard output, which a cron line discards, so a nightly run mails only problems.
+            print("cqgreylist-mkwhitelist: note: host-name entries match TCPREMOTEHOST, which only tcpserver -p verifies: " +
                        "run tcpserver with -p and without -H, or anyone can claim a name")
         }
         let hostNames = compilation.hostNames == 0 ? "" : ", \(compilation.hostNames) host name\(compilation.hostNames == 1 ? "" : "s")"
         print("cqgreylist-mkwhitelist: wrote \(cdb): \(compilation.entries) entries, \(compilation.networks) networks\(hostNames)")
         return .ok
+    }
+
+    /// `a`, `a and b`, `a, b and c`.
+    static func list(_ names: [String]) -> String {
+        names.count < 2 ? names.joined() : names.dropLast().joined(separator: ", ") + " and " + names.last!
     }
 
     func checkAddress(_ text: String) -> ExitStatus {

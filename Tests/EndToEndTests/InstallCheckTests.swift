@@ -74,7 +74,8 @@ struct InstallCheckTests {
          "problem: state directory $P/cqgreylist holds directories or records nobody cannot write: 192\n"),
         ("whitelist cdb made by tcprules", #"echo ':allow' | tcprules "$P/control/cqgreylist.cdb" "$P/control/x.tmp""#,
          "not a cqgreylist whitelist (no prefix-lengths record; made by tcprules or cdb -c?)\n"
-             + "  fix: /var/qmail/bin/cqgreylist-mkwhitelist --cdb /var/qmail/control/cqgreylist.cdb /var/qmail/control/cqgreylist.txt\n"),
+             + "  fix: /var/qmail/bin/cqgreylist-mkwhitelist --cdb /var/qmail/control/cqgreylist.cdb --dns-server $DNS "
+             + "/var/qmail/control/cqgreylist.txt /var/qmail/control/cqgreylist-big-senders.txt\n"),
         ("whitelist cdb out of the user's reach", #"chmod 700 "$P/control""#,
          "problem: nobody cannot reach $P/control/cqgreylist.cdb: $P/control is not searchable by nobody\n  fix: chmod a+x $P/control\n"),
     ])
@@ -82,6 +83,7 @@ struct InstallCheckTests {
         try self.plant(plant)
         let found = try check()
         let expected = expected.replacingOccurrences(of: "$P", with: prefix).replacingOccurrences(of: "$R", with: root)
+            .replacingOccurrences(of: "$DNS", with: installation.dns.address)
         #expect(found.status == 111 && found.output.contains(expected), "\(description): \(found.output)")
         try expectFixesWork(found.output, description)
     }

@@ -18,15 +18,18 @@ struct InstallTests {
     let root: TemporaryDirectory
     var prefix: String { root.path + "/var/qmail" }
     static let account = ["--user", "nobody", "--group", "nogroup"]
+    /// The DNS server the installer compiles the big senders' spf: lines with: their fixture zones (no internet here).
+    let dns: DNSServer
 
     init() throws {
+        dns = try DNSServer(zones: BigSenders.zones)
         root = try TemporaryDirectory()
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root.path)   // nobody must reach it
     }
 
     func install(_ arguments: [String], asNobody: Bool = false, from tree: String = Built.source(""), built: String = Built.directory,
                  account: [String] = Self.account) throws -> Finished {
-        let command = [tree + "/tools/install", "--root", root.path] + account + arguments
+        let command = [tree + "/tools/install", "--root", root.path, "--dns-server", dns.address] + account + arguments
         let environment = ["CQGREYLIST_BUILT": built, "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"]
         if asNobody {
             return try run("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups"] + command, environment: environment, limit: 60)
@@ -80,6 +83,12 @@ struct InstallTests {
         #expect(runScript.contains("/var/qmail/bin/cqgreylist \\"))
         let cron = try String(contentsOfFile: root.path + "/etc/cron.d/cqgreylist", encoding: .utf8)
         #expect(cron.contains("17 3 * * * nobody /var/qmail/bin/cqgreylist-clean --dir /var/qmail/cqgreylist\n"))
+        // Both lists, recompiled nightly as root; only errors are mailed.
+        #expect(cron.contains("\n37 4 * * * root /var/qmail/bin/cqgreylist-mkwhitelist --cdb /var/qmail/control/cqgreylist.cdb "
+                              + "--dns-server \(dns.address) /var/qmail/control/cqgreylist.txt /var/qmail/control/cqgreylist-big-senders.txt >/dev/null\n"))
+        #expect(FileManager.default.contentsEqual(atPath: prefix + "/control/cqgreylist-big-senders.txt", andPath: BigSenders.path))
+        let google = try run(prefix + "/bin/cqgreylist-mkwhitelist", ["--cdb", prefix + "/control/cqgreylist.cdb", "--check", "74.125.0.1"])
+        #expect(google.status == 0 && google.output.hasSuffix("entry spf:_spf.google.com via include:_netblocks.google.com\n"), "\(google.output)")
         // The files' names are the target system's: what the wrapper and cron will use, not the staging root.
         #expect(!runScript.contains(root.path) && !cron.contains(root.path))
 
@@ -99,6 +108,49 @@ struct InstallTests {
         #expect(again.output.contains("install: kept \(root.path)/service/qmail-smtpd/run: put /var/qmail/bin/cqgreylist before qmail-smtpd"))
         #expect(try attributes("/var/qmail/cqgreylist").mode == 0o750)   // kept; the check says what is wrong with it
         #expect(try install(["--check"]).output.contains("problem: state directory \(prefix)/cqgreylist has mode 750, not 700\n  fix: chmod 700 "))
+    }
+
+    /// The list of big senders is the project's: a new version replaces it, and the check says the cdb is older;
+    /// an existing cdb is not recompiled by the install, so an administrator who dropped the list stays without it.
+    @Test func installingAgainReplacesTheBigSendersAndTheCheckAsksForARecompile() throws {
+        #expect(try install([]).status == 0)
+        let installed = prefix + "/control/cqgreylist-big-senders.txt"
+        try "# an old version\nspf:_spf.google.com    # Google\n".write(toFile: installed, atomically: false, encoding: .utf8)
+        #expect(try shell(#"touch -d '-1 hour' "$F""#, environment: ["F": installed]).status == 0)
+        let cdb = try Data(contentsOf: URL(fileURLWithPath: prefix + "/control/cqgreylist.cdb"))
+        let again = try install([])
+        #expect(again.status == 0, "\(again.errors)")
+        #expect(FileManager.default.contentsEqual(atPath: installed, andPath: BigSenders.path))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: prefix + "/control/cqgreylist.cdb")) == cdb)
+        let check = try install(["--check"])
+        #expect(check.status == 111)
+        #expect(check.output.contains("problem: the list of big senders \(installed) is newer than \(prefix)/control/cqgreylist.cdb (a new version "
+                                      + "installed): the wrapper does not see it\n  fix: /var/qmail/bin/cqgreylist-mkwhitelist --cdb "
+                                      + "/var/qmail/control/cqgreylist.cdb --dns-server \(dns.address) /var/qmail/control/cqgreylist.txt "
+                                      + "/var/qmail/control/cqgreylist-big-senders.txt\n"), "\(check.output)")
+        // Opting out: the administrator drops the list from the crontab's compile line; the check then leaves it alone.
+        let crontab = root.path + "/etc/cron.d/cqgreylist"
+        let edited = try String(contentsOfFile: crontab, encoding: .utf8).replacingOccurrences(of: " /var/qmail/control/cqgreylist-big-senders.txt", with: "")
+        try edited.write(toFile: crontab, atomically: false, encoding: .utf8)
+        let optedOut = try install(["--check"])
+        #expect(optedOut.status == 0, "\(optedOut.output)")
+        #expect(optedOut.output.contains("note: \(installed) is not in \(crontab)'s compile line: the big senders are not whitelisted\n"))
+    }
+
+    /// Where the big senders cannot be compiled now (here: the DNS server refuses their domains, as a broken one does), the cdb holds the
+    /// administrator's whitelist meanwhile, and the install says what is left to do.
+    @Test func bigSendersThatDoNotCompileLeaveTheAdministratorsWhitelistCompiled() throws {
+        let empty = try DNSServer(zones: ["example": ""])
+        let command = [Built.source("tools/install"), "--root", root.path, "--dns-server", empty.address] + Self.account
+        let installed = try run(command[0], Array(command.dropFirst()),
+                                environment: ["CQGREYLIST_BUILT": Built.directory, "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"], limit: 60)
+        #expect(installed.status == 111)
+        #expect(installed.errors.contains("install: \(prefix)/control/cqgreylist-big-senders.txt could not be compiled (exit 111, see above): "
+                                          + "/var/qmail/control/cqgreylist.cdb holds /var/qmail/control/cqgreylist.txt alone until the nightly "
+                                          + "recompile, or until you run: /var/qmail/bin/cqgreylist-mkwhitelist --cdb "), "\(installed.errors)")
+        let sample = try run(prefix + "/bin/cqgreylist-mkwhitelist", ["--cdb", prefix + "/control/cqgreylist.cdb", "--check", "192.0.2.25"])
+        #expect(sample.status == 0, "\(sample.output)")
+        #expect(FileManager.default.fileExists(atPath: root.path + "/etc/cron.d/cqgreylist"))
     }
 
     /// Directories that exist keep their modes: installing makes only the missing ones.

@@ -58,8 +58,10 @@ import Testing
     @Test func hostNameEntriesBringOneReminderOfTcpserverP() throws {
         let named = try mkwhitelist("mail.example.org\n.example.net\n192.0.2.7\n")
         #expect(named.status == 0)
-        #expect(named.errors == Self.note)
+        // On standard output, before the summary: a cron line's >/dev/null keeps it out of the nightly mail.
+        #expect(named.errors == "")
+        #expect(named.output == Self.note + "cqgreylist-mkwhitelist: wrote \(cdbPath): 3 entries, 1 networks, 2 host names\n")
         let addresses = try mkwhitelist("192.0.2.7\n")
-        #expect(addresses.status == 0 && addresses.errors == "")
+        #expect(addresses.status == 0 && addresses.errors == "" && !addresses.output.contains("note:"))
     }
 }

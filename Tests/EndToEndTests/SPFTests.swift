@@ -45,7 +45,7 @@ import Testing
     @Test func includesRedirectIPv6AAndMXWithAndWithoutLengths() throws {
         let compiled = try mkwhitelist("spf:pool.test\nspf:Alias.Test.\nmail.example.org\n")
         #expect(compiled.status == 0, "\(compiled.errors)")
-        #expect(compiled.output == "cqgreylist-mkwhitelist: wrote \(cdbPath): 3 entries, 10 networks, 1 host name\n")
+        #expect(compiled.output == PublicSuffixTests.note + "cqgreylist-mkwhitelist: wrote \(cdbPath): 3 entries, 10 networks, 1 host name\n")
         let dump = try run(Built.mkwhitelist, ["--cdb", cdbPath, "--dump"])
         // Within one `mx` term the exchangers come in the server's order; the set is what matters.
         #expect(dump.output.split(separator: "\n").sorted() == [

@@ -185,8 +185,8 @@ struct CorruptLengthCase: CustomTestStringConvertible, Sendable {
         #expect {
             try WhitelistDatabase(path: "/nonexistent/w.cdb").compile(from: source)
         } throws: { error in
-            guard case .badLines(let errors, let count) = error as? WhitelistCompileError else { return false }
-            return count == 2 && errors == ["(text):2: not an IP address or network: \"junk\"", "(text):3: line longer than 1000 bytes"]
+            guard case .badLines(let errors, let count, let sources) = error as? WhitelistCompileError else { return false }
+            return count == 2 && sources == ["(text)"] && errors == ["(text):2: not an IP address or network: \"junk\"", "(text):3: line longer than 1000 bytes"]
         }
     }
 
