@@ -17,6 +17,8 @@ public enum Record: Equatable, Sendable {
 public enum Reason: Equatable, Sendable, CustomStringConvertible {
     case relayClient, whitelisted, new, early, retried, known, expired
     case whitelist(entry: String)
+    /// Selective mode: a verified host name that does not look dynamic.
+    case named(host: String)
     case error(String)
 
     public var description: String {
@@ -29,6 +31,7 @@ public enum Reason: Equatable, Sendable, CustomStringConvertible {
         case .known: "known"
         case .expired: "expired"
         case .whitelist(let entry): "whitelist \(entry)"
+        case .named(let host): "named \(host)"
         case .error(let text): "error \(text)"
         }
     }

@@ -37,6 +37,10 @@ public struct Greylister<Store: RecordStore> {
             } catch {
                 warnings.append("whitelist ignored: \(error)")
             }
+            if settings.selective, let host = verifiedName(environment["TCPREMOTEHOST"]),
+               !DynamicHostName.looksDynamic(host.description, address: address) {
+                return Verdict(client: client, outcome: .pass(.named(host: host.description)), warnings: warnings)
+            }
             let key = RecordKey(address: address, ipv4Prefix: settings.ipv4Prefix, ipv6Prefix: settings.ipv6Prefix)
             do {
                 defer { store.close() }
@@ -59,6 +63,13 @@ public struct Greylister<Store: RecordStore> {
             }
         }
     }
+}
+
+/// The host name tcpserver verified (`TCPREMOTEHOST` under `tcpserver -p`, which leaves it empty when the name's
+/// addresses do not include the client's), if it is one.
+private func verifiedName(_ text: String?) -> HostName? {
+    guard let text, !text.isEmpty else { return nil }
+    return HostName(text)
 }
 
 extension Greylister where Store == ConfiguredStore {
