@@ -19,17 +19,26 @@ public enum Reason: Equatable, Sendable, CustomStringConvertible {
     case whitelist(entry: String)
     case error(String)
 
+    /// The reason's first word in the log.
+    public var word: LoggedReason {
+        switch self {
+        case .relayClient: .relayclient
+        case .whitelisted: .whitelisted
+        case .new: .new
+        case .early: .early
+        case .retried: .retried
+        case .known: .known
+        case .expired: .expired
+        case .whitelist: .whitelist
+        case .error: .error
+        }
+    }
+
+    /// The reason as the log gives it: the word, then the whitelist entry or the error.
     public var description: String {
         switch self {
-        case .relayClient: "relayclient"
-        case .whitelisted: "whitelisted"
-        case .new: "new"
-        case .early: "early"
-        case .retried: "retried"
-        case .known: "known"
-        case .expired: "expired"
-        case .whitelist(let entry): "whitelist \(entry)"
-        case .error(let text): "error \(text)"
+        case .whitelist(let detail), .error(let detail): word.description + " " + detail
+        default: word.description
         }
     }
 }

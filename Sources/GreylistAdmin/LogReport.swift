@@ -130,6 +130,8 @@ public struct LogReport: Sendable {
     private var longClients: [[UInt8]: ClientTally] = [:]
     private var retryAges: [Seconds: Int] = [:]
     private var storeErrors = TextCounts(), warnings = TextCounts()
+    /// The log's words, kept here: the loop over lines then reads them without a check that they are made.
+    private let words = LogWords.standard
 
     /// An empty report for the period `since...until` (either may be open), with the given retry window.
     public init(since: Timestamp? = nil, until: Timestamp? = nil, window: Seconds = Settings.defaults.policy.window) {
@@ -149,7 +151,7 @@ public struct LogReport: Sendable {
     public mutating func add(line: Span<UInt8>) -> UnreadableLogLine? {
         lines += 1
         if line.count > Self.maximumLineLength {
-            if case .other? = try? LogLine.parse(line.extracting(first: 40)).entry {
+            if case .other? = try? LogLine.parse(line.extracting(first: 40), words: words).entry {
                 otherLines += 1
                 return nil
             }
@@ -157,7 +159,7 @@ public struct LogReport: Sendable {
             return UnreadableLogLine("line over \(Self.maximumLineLength) bytes")
         }
         let time: Timestamp?, entry: LogEntry
-        do { (time, entry) = try LogLine.parse(line) } catch {
+        do { (time, entry) = try LogLine.parse(line, words: words) } catch {
             unreadableLines += 1
             return error
         }
@@ -179,7 +181,7 @@ public struct LogReport: Sendable {
         case .connection(let connection): add(connection, time: time, in: line)
         case .warning(let text): warnings.add(Self.warningKind(LogLine.text(in: line, text)))
         case .fatal: fatalLines += 1
-        case .other: break
+        case .usage, .other: break
         }
         return nil
     }

@@ -16,6 +16,7 @@ func reading(_ line: String) -> String {
             return stamp + "\(c.action) \(c.reason)\(detail)\(key)" + (c.age.map { " age=\($0)" } ?? "")
         case .warning(let text): return stamp + "warning: " + LogLine.text(in: bytes.span, text)
         case .fatal(let text): return stamp + "fatal: " + LogLine.text(in: bytes.span, text)
+        case .usage: return stamp + "usage"
         case .other: return stamp + "other"
         }
     } catch {
@@ -88,6 +89,34 @@ func reading(_ line: String) -> String {
     }
 
     static let key = RecordKey(address: ClientAddress("192.0.2.7")!, ipv4Prefix: 32, ipv6Prefix: 64)
+
+    /// A usage error's two lines and a fatal line, as the writer makes them, read back as the wrapper's.
+    @Test func theWrappersOtherLinesReadBack() {
+        let usage = LogLine.usageError(#"unknown option "--nonsense""#, program: "cqgreylist").split(separator: "\n").map(String.init)
+        #expect(usage.map(reading) == [#"fatal: unknown option "--nonsense""#, "usage"])
+        let fatal = LogLine.notice(.fatal, "unable to run x: No such file or directory", program: "cqgreylist", pid: 7)
+        #expect(reading(String(fatal.dropLast())) == "fatal: unable to run x: No such file or directory")
+        #expect(reading("\(Self.stamp) " + usage[1]) == "@\(Self.time) usage")
+    }
+
+    /// DESIGN §6: a field the parser does not know (a newer wrapper's), anywhere before `reason=`, is skipped; what
+    /// is not a field still makes the line unreadable.
+    @Test(arguments: [
+        ("cqgreylist: pid=7 host=mx1 ip=192.0.2.7 key=192.0.2.7 action=pass age=412 reason=retried", "pass retried key=192.0.2.7 age=412"),
+        ("cqgreylist: pid=7 ip=192.0.2.7 via=redis:/s key=192.0.2.7 action=pass age=412 reason=retried", "pass retried key=192.0.2.7 age=412"),
+        ("cqgreylist: pid=7 ip=192.0.2.7 key=192.0.2.7 ms=3 action=greylist tries= reason=new", "greylist new key=192.0.2.7"),
+        ("cqgreylist: pid=7 ip=192.0.2.7 key=192.0.2.7 action=pass age=9 x_2=a=b reason=known", "pass known key=192.0.2.7 age=9"),
+        ("cqgreylist: pid=7 ip=10.0.0.1 action=pass store=redis reason=whitelist 10.0.0.0/8", "pass whitelist [10.0.0.0/8]"),
+        ("cqgreylist: pid=7 ip=10.0.0.1 action=pass reason=known extra=1", "unreadable: unknown reason"),
+        ("cqgreylist: pid=7 ip=1.2.3.4 Host=x action=pass reason=known", "unreadable: no action=pass, greylist or logonly"),
+        ("cqgreylist: pid=7 ip=1.2.3.4 =x action=pass reason=known", "unreadable: no action=pass, greylist or logonly"),
+        ("cqgreylist: pid=7 ip=1.2.3.4 action=pass extra=1", "unreadable: no reason= field"),
+        ("cqgreylist: pid=7 host=mx1 reason=known", "unreadable: no ip= field"),
+        ("usage: tcpserver [ -1UXpPhHrRoOdDqQv ]", "other"),
+    ])
+    func aFieldItDoesNotKnowIsSkipped(_ line: String, _ expected: String) {
+        #expect(reading(line) == expected)
+    }
 
     /// The label is read eight digits at a time: a digit of either case reads the same at every position, and a
     /// byte that is not a hex digit is found at every position, whether or not it is next to one.

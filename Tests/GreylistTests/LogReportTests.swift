@@ -235,6 +235,36 @@ extension LogReport {
         #expect(report.text().first == "period: (no timestamps)")
     }
 
+    /// A newer wrapper's extra fields leave the report as it was: every line counted, none unreadable.
+    @Test func fieldsItDoesNotKnowChangeNothing() {
+        let t = Self.base
+        let lines: [(Timestamp?, String)] = [
+            (t, connection("10.0.0.1", "greylist", "new")), (t + 60, connection("10.0.0.1", "greylist", "early", age: 60)),
+            (t + 400, connection("10.0.0.1", "pass", "retried", age: 400)), (t + 500, connection("10.0.0.2", "pass", "known", age: 9)),
+            (t + 600, connection("10.0.0.3", "pass", "whitelist 10.0.0.0/8", keyed: false)),
+            (t + 700, connection("10.0.0.4", "pass", "error mkdir /q/10: Permission denied")),
+        ]
+        let extra = ["ip=": "mx=a", "action=": "store_ms=12", "reason=": "v=2"]
+        let newer = lines.map { time, line in
+            let words = line.split(separator: " ").flatMap { word in
+                (extra.first { word.hasPrefix($0.key) }.map { [$0.value] } ?? []) + [String(word)]
+            }
+            return (time, words.joined(separator: " "))
+        }
+        #expect(newer[0].1 == "cqgreylist: pid=1 mx=a ip=10.0.0.1 key=10.0.0.1 store_ms=12 action=greylist v=2 reason=new")
+        let old = report(lines), new = report(newer)
+        #expect(new.unreadableLines == 0 && new.wrapperLines == lines.count)
+        #expect(new.text() == old.text())
+    }
+
+    /// The wrapper's fatal and usage lines, as its writer makes them, are its own: none is unreadable or another program's.
+    @Test func theWrappersFatalAndUsageLinesAreReadable() {
+        let text = LogLine.usageError("unknown option \"-x\"", program: "cqgreylist")
+            + LogLine.notice(.fatal, "unable to run x: No such file or directory", program: "cqgreylist", pid: 7)
+        let report = report(text.split(separator: "\n").map { (Self.base, String($0)) })
+        #expect((report.lines, report.wrapperLines, report.otherLines, report.unreadableLines, report.fatalLines) == (3, 3, 0, 0, 2))
+    }
+
     @Test func anOverlongLineIsUnreadableOnlyIfItIsTheWrappers() {
         var report = LogReport()
         let long = String(repeating: "x", count: LogReport.maximumLineLength)
