@@ -49,7 +49,7 @@ public struct LogReport: Sendable {
     public mutating func add(line: Span<UInt8>) -> UnreadableLogLine? {
         lines += 1
         if line.count > Self.maximumLineLength {
-            if case .other? = try? LogLine.parse(line.extracting(first: 40), words: words).entry {
+            if case .other? = try? LogLine.parse(line.extracting(first: 40)).entry {
                 otherLines += 1
                 return nil
             }
