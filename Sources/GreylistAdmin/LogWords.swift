@@ -16,11 +16,11 @@ final class LogWords: Sendable {
     /// further reference to follow or count).
     let actions: InlineArray<3, LogWord>, reasons: InlineArray<9, LogWord>
 
-    /// The words a report reads. A report keeps a reference to them: a global made at run time is checked for
-    /// initialization on every use.
+    /// The words `LogLine.parse(_:)` reads. A report makes its own table (see `LogReport`).
     static let standard = LogWords()
 
-    private init() {
+    /// The words, made from the core's spelling.
+    init() {
         program = LogWord(LogVocabulary.program + ": ")
         usage = LogWord(LogVocabulary.usage + ": ")
         synopsis = LogWord(LogVocabulary.program + " ")
