@@ -1,5 +1,6 @@
-/// The log's grammar: one line on stderr per connection (after a `warning:` line for each problem met), as
-/// multilog and grep read it:
+/// The log's writer: every line the wrapper writes on stderr is made here, of `LogVocabulary`'s words (which the
+/// log report reads back). One line per connection (after a `warning:` line for each problem met), as multilog
+/// and grep read it:
 ///
 ///     cqgreylist: pid=4711 ip=192.0.2.7 key=192.0.2.7 action=greylist age=12 reason=early
 ///
@@ -8,25 +9,40 @@
 public enum LogLine {
     /// The lines describing `verdict` for the given program name and process id, newline included.
     public static func text(for verdict: Verdict, program: String, pid: Int32) -> String {
-        let action: String, reason: Reason
+        let action: LoggedAction, reason: Reason
         switch verdict.outcome {
-        case .pass(let why): (action, reason) = ("pass", why)
-        case .refuse(let why): (action, reason) = (verdict.logOnly ? "logonly" : "greylist", why)
+        case .pass(let why): (action, reason) = (.pass, why)
+        case .refuse(let why): (action, reason) = (verdict.logOnly ? .logonly : .greylist, why)
         }
         var warnings = verdict.warnings
         if let skew = verdict.clockSkew, let key = verdict.key {
             warnings.append("record \(key.name) was dated \(skew)s ahead of the clock: started over as of now")
         }
         var text = ""
-        for warning in warnings { text += "\(program): pid=\(pid) warning: \(warning)\n" }
-        var line = "\(program): pid=\(pid) ip=\(verdict.client.map { escaped($0) } ?? "-")"
-        if let key = verdict.key { line += " key=\(key.name)" }
-        line += " action=\(action)"
-        if let age = verdict.age { line += " age=\(age)" }
+        for warning in warnings { text += notice(.warning, warning, program: program, pid: pid) }
+        var line = "\(program):" + field(.pid, "\(pid)") + field(.ip, verdict.client.map { escaped($0) } ?? "-")
+        if let key = verdict.key { line += field(.key, key.name) }
+        line += field(.action, action.description)
+        if let age = verdict.age { line += field(.age, "\(age)") }
         // A reason's values (a server's reply, a client's bytes) were escaped where they were put in: escaping its
         // backslashes again would log `\x20` as `\x5cx20`. What is not printable is escaped all the same.
-        return text + line + " reason=\(escaped(reason.description, keepingSpaces: true, keepingBackslashes: true, limit: 500))\n"
+        return text + line + field(.reason, escaped(reason.description, keepingSpaces: true, keepingBackslashes: true, limit: 500)) + "\n"
     }
+
+    /// A `warning:` or `fatal:` line of the process `pid` saying `text`, newline included.
+    public static func notice(_ kind: LogNotice, _ text: String, program: String, pid: Int32) -> String {
+        "\(program):" + field(.pid, "\(pid)") + " " + kind.rawValue + ": " + text + "\n"
+    }
+
+    /// The two lines of a usage error (the wrapper stops before it has a connection to log): what is wrong, then
+    /// the synopsis.
+    public static func usageError(_ message: String, program: String) -> String {
+        "\(program): " + LogNotice.fatal.rawValue + ": " + message + "\n"
+            + LogVocabulary.usage + ": " + LogVocabulary.synopsis + " (see --help)\n"
+    }
+
+    /// ` name=value`.
+    private static func field(_ name: LogField, _ value: String) -> String { " " + name.rawValue + "=" + value }
 
     /// `text` with every byte outside printable ASCII (and spaces and backslashes, unless kept) as `\xNN`, cut to
     /// `limit` bytes (100 by default, for what a client sent; a reason with a long path gets more).

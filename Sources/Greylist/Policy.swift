@@ -21,18 +21,27 @@ public enum Reason: Equatable, Sendable, CustomStringConvertible {
     case named(host: String)
     case error(String)
 
+    /// The reason's first word in the log.
+    public var word: LoggedReason {
+        switch self {
+        case .relayClient: .relayclient
+        case .whitelisted: .whitelisted
+        case .new: .new
+        case .early: .early
+        case .retried: .retried
+        case .known: .known
+        case .expired: .expired
+        case .whitelist: .whitelist
+        case .named: .named
+        case .error: .error
+        }
+    }
+
+    /// The reason as the log gives it: the word, then the whitelist entry, the host name or the error.
     public var description: String {
         switch self {
-        case .relayClient: "relayclient"
-        case .whitelisted: "whitelisted"
-        case .new: "new"
-        case .early: "early"
-        case .retried: "retried"
-        case .known: "known"
-        case .expired: "expired"
-        case .whitelist(let entry): "whitelist \(entry)"
-        case .named(let host): "named \(host)"
-        case .error(let text): "error \(text)"
+        case .whitelist(let detail), .named(let detail), .error(let detail): word.description + " " + detail
+        default: word.description
         }
     }
 }

@@ -52,7 +52,7 @@ public struct WrapperArguments: Equatable, Sendable {
     /// The usage text: synopsis, then every option with its environment variable and default.
     public static var help: String {
         var text = """
-            usage: cqgreylist [options] [--] program [arguments...]
+            \(LogVocabulary.usage): \(LogVocabulary.synopsis)
 
             Greylists SMTP clients by address in front of qmail-smtpd under tcpserver: passes known,
             whitelisted and relaying clients by exec'ing program; refuses the others with a temporary 451.

@@ -49,7 +49,7 @@ extension LogReport {
     /// exists before its first connection; others only if a log has them).
     static func isOutcome(_ action: LoggedAction, _ reason: LoggedReason) -> Bool {
         switch reason {
-        case .relayclient, .whitelisted, .whitelist, .retried, .known: action == .pass
+        case .relayclient, .whitelisted, .whitelist, .named, .retried, .known: action == .pass
         case .new, .early, .expired: action != .pass
         case .error: true
         }

@@ -9,7 +9,7 @@ public func logToStandardError(_ text: String) {
 /// Execs argv[index...] as it came; if that fails, logs why and exits 111, qmail's temporary failure.
 public func passConnection(toProgramAt index: Int, name: String, program: String) -> Never {
     let error = replaceProcess(withProgramAt: index)
-    logToStandardError("\(program): pid=\(processID()) fatal: unable to run \(LogLine.escaped(name)): \(error)\n")
+    logToStandardError(LogLine.notice(.fatal, "unable to run \(LogLine.escaped(name)): \(error)", program: program, pid: processID()))
     exit(.systemError)
 }
 

@@ -77,49 +77,70 @@ struct Report: QmailCommand {
 
         var report = LogReport(since: bounds[0], until: bounds[1], window: settings.policy.window)
         report.reserveClients(Self.clientsReserved)
-        var problems = 0, failed = false
-        func reportProblem(_ problem: UnreadableLogLine, file: String, number: Int, text: String) {
-            problems += 1
-            guard problems <= Self.reportedProblems else { return }
-            logToStandardError("\(LogLine.escaped(file, limit: 4096)):\(number): unreadable (\(problem.problem)): \(text)\n")
+        var unreadable = UnreadableLines()
+        let readAll = read(into: &report, unreadable: &unreadable)
+        report.finish()
+        unreadable.sayHowManyMore()
+        if !quiet {
+            for line in report.text(top: top) { print(line) }
         }
-        func reportFailure(_ error: Errno, file: String) {
+        if let prometheus, !writeMetrics(report.metrics, to: prometheus) { return .systemError }
+        return readAll ? .ok : .systemError
+    }
+
+    /// Reads every input into `report`, in order, naming its unreadable lines as they come; false if an input could
+    /// not be read (said on stderr).
+    func read(into report: inout LogReport, unreadable: inout UnreadableLines) -> Bool {
+        var readAll = true
+        func sayFailure(_ error: Errno, file: String) {
             logToStandardError("cqgreylist-report: unable to read \(LogLine.escaped(file, limit: 4096)): \(error)\n")
-            failed = true
+            readAll = false
         }
         for input in inputs() {
             let name = input ?? "-"
             let parts = input.map { Self.partCount(ofFileAt: $0) } ?? 1
             if parts == 1 {
                 do {
-                    // A closure literal, not a local function: the report it changes then needs no dynamic exclusivity checks.
                     try forEachLine(ofFileAt: input, limit: LogReport.maximumLineLength) { line, number in
                         guard let problem = report.add(line: line) else { return }
-                        reportProblem(problem, file: name, number: number, text: Self.excerpt(line))
+                        unreadable.say(problem, file: name, number: number, text: Self.excerpt(line))
                     }
                 } catch {
-                    reportFailure(error, file: name)
+                    sayFailure(error, file: name)
                 }
                 continue
             }
             var linesBefore = 0
             for part in Self.read(name, in: parts, template: report) {
-                if let error = part.error { reportFailure(error, file: name) }
-                for (number, problem, text) in part.problems { reportProblem(problem, file: name, number: linesBefore + number, text: text) }
-                problems += part.report.unreadableLines - part.problems.count
+                if let error = part.error { sayFailure(error, file: name) }
+                for (number, problem, text) in part.problems { unreadable.say(problem, file: name, number: linesBefore + number, text: text) }
+                unreadable.count(part.report.unreadableLines - part.problems.count)
                 linesBefore += part.report.lines
                 report.append(part.report)
             }
         }
-        report.finish()
-        if problems > Self.reportedProblems {
-            logToStandardError("cqgreylist-report: ... and \(problems - Self.reportedProblems) more unreadable lines\n")
+        return readAll
+    }
+
+    /// The unreadable lines met: the first `reportedProblems` named on stderr, the rest counted.
+    struct UnreadableLines {
+        private var total = 0
+
+        /// Names the unreadable line `number` of `file` on stderr, if not too many were named already.
+        mutating func say(_ problem: UnreadableLogLine, file: String, number: Int, text: String) {
+            total += 1
+            guard total <= Report.reportedProblems else { return }
+            logToStandardError("\(LogLine.escaped(file, limit: 4096)):\(number): unreadable (\(problem.problem)): \(text)\n")
         }
-        if !quiet {
-            for line in report.text(top: top) { print(line) }
+
+        /// Counts `more` unreadable lines without naming them (a part's beyond those it kept).
+        mutating func count(_ more: Int) { total += more }
+
+        /// Says how many were not named, if any.
+        func sayHowManyMore() {
+            guard total > Report.reportedProblems else { return }
+            logToStandardError("cqgreylist-report: ... and \(total - Report.reportedProblems) more unreadable lines\n")
         }
-        if let prometheus, !writeMetrics(report.metrics, to: prometheus) { return .systemError }
-        return failed ? .systemError : .ok
     }
 
     /// Room made for clients up front (a few MB): a busy server's day, without growing step by step.

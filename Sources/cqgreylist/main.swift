@@ -8,7 +8,7 @@ let arguments: WrapperArguments
 do {
     arguments = try WrapperArguments.parse(ArgumentVector())
 } catch {
-    logToStandardError("\(program): fatal: \(error.message)\nusage: cqgreylist [options] [--] program [arguments...] (see --help)\n")
+    logToStandardError(LogLine.usageError(error.message, program: program))
     exit(.badInput)
 }
 if arguments.wantsHelp {
