@@ -14,7 +14,7 @@ final class LogWords: Sendable {
     let space = LogWord(" ")
     /// The actions' and reasons' words, by raw value (in arrays of fixed size, held in the table itself: no
     /// further reference to follow or count).
-    let actions: InlineArray<3, LogWord>, reasons: InlineArray<9, LogWord>
+    let actions: InlineArray<3, LogWord>, reasons: InlineArray<10, LogWord>
 
     /// The words `LogLine.parse(_:)` reads. A report makes its own table (see `LogReport`).
     static let standard = LogWords()

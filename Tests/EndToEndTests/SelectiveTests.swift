@@ -17,6 +17,10 @@ import Testing
         #expect(named.output == "passed\n")
         #expect(named.errors.hasSuffix(" ip=209.85.128.43 action=pass reason=named mail-wm1-f43.google.com\n"), "\(named.errors)")
         #expect(state.files().isEmpty)
+        let dynamic = try connect("73.15.1.2", host: "c-73-15-1-2.hsd1.ca.comcast.net", selective: "1", state: state)
+        // The report counts the passes as named and the greylisted by reason, so the mode can be weighed on a log.
+        let report = try run(Built.report, [], input: Data((named.errors + dynamic.errors).utf8))
+        #expect(report.output.contains("connections: 2\n  pass: named 1\n  greylist: new 1\n"), "\(report.output)")
     }
 
     @Test(arguments: [
