@@ -75,6 +75,7 @@ public struct WrapperArguments: Equatable, Sendable {
             Clients with RELAYCLIENT or WHITELISTED in the environment (e.g. from tcp.smtp) always pass.
             TIME is seconds, or a number with s, m, h or d (or ms).
             A switch's variable is on for 1, yes, on, true or empty; off for 0, no, off or false.
+            In TEXT, %s is the whole seconds until the client may pass.
             SERVERS is /socket, ip:port or [ipv6]:port; several, comma-separated, are tried in order.
             Exit status: 100 for a usage error, 111 when program cannot be run.
 

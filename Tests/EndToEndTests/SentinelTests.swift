@@ -92,6 +92,7 @@ final class Sentinels: @unchecked Sendable {
         let second = try RedisTestServer(tcp: true, ["replicaof 127.0.0.1 \(first.port!)", "appendonly yes"])
         let sentinels = try Sentinels(watching: first)
         #expect(eventually(within: 20) { (try? sentinels.cli("SENTINEL", "replicas", "cq"))?.contains("\(second.port!)") == true })
+        #expect(eventually(within: 20) { (try? second.cli("INFO", "replication"))?.contains("master_link_status:up") == true })
         let servers = "\(first.socket),\(second.socket)"
         let known = (1...5).map { "192.0.2.\($0)" }
         for client in known {   // each passed through the wrapper: new, then retried once its record is aged
