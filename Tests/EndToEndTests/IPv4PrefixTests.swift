@@ -33,7 +33,7 @@ import Testing
         #expect(copy.status == 0 && copy.output.contains(" copied=2 "), "\(copy.output)\(copy.errors)")
         #expect(try redis.records().keys.sorted() == ["cqgreylist:198.51.128.0_19", "cqgreylist:198.51.96.0_19"])
         let known = try run(Built.wrapper, ["/bin/echo", "passed"], environment: [
-            "TCPREMOTEIP": "198.51.99.1", "CQGREYLIST_IPV4_PREFIX": "19", "CQGREYLIST_REDIS": redis.socket])
+            "TCPREMOTEIP": "198.51.99.1", "CQGREYLIST_IPV4_PREFIX": "19", "CQGREYLIST_REDIS": redis.socket, "CQGREYLIST_REDIS_TIMEOUT": "4s"])
         #expect(known.output == "passed\n" && known.errors.hasSuffix(" key=198.51.96.0_19 action=pass age=0 reason=known\n")
                 || known.errors.hasSuffix(" key=198.51.96.0_19 action=pass age=1 reason=known\n"), "\(known.errors)")
         log += known.errors

@@ -97,7 +97,8 @@ import Testing
         try redis.writeRecord("192.0.2.7", passed: true, age: 10)
         let loading = try FakeRedis(at: scratch.path + "/loading.sock", replies: String(
             repeating: "-LOADING Redis is loading the dataset in memory\r\n", count: 3), holding: true)
-        let environment = ["TCPREMOTEIP": "192.0.2.7", "CQGREYLIST_REDIS": "\(loading.path),\(redis.socket)", "CQGREYLIST_FAILCLOSED": "1"]
+        let environment = ["TCPREMOTEIP": "192.0.2.7", "CQGREYLIST_REDIS": "\(loading.path),\(redis.socket)", "CQGREYLIST_FAILCLOSED": "1",
+                           "CQGREYLIST_REDIS_TIMEOUT": "4s"]   // each server's share is long enough on a loaded machine
         let known = try run(Built.wrapper, ["/bin/echo", "passed"], environment: environment, input: Data("QUIT\r\n".utf8))
         #expect(known.output == "passed\n")
         #expect(known.errors.contains("warning: redis \(loading.path): LOADING Redis is loading the dataset in memory; used \(redis.socket)\n"),
@@ -109,7 +110,8 @@ import Testing
         let master = try RedisTestServer(tcp: true)
         let replica = try RedisTestServer(["replicaof 127.0.0.1 \(master.port!)", "replica-read-only yes"])
         #expect(eventually(within: 20) { (try? replica.cli("INFO", "replication"))?.contains("master_link_status:up") == true })
-        let environment = ["TCPREMOTEIP": "192.0.2.7", "CQGREYLIST_REDIS": "\(replica.socket),\(master.socket)", "CQGREYLIST_FAILCLOSED": "1"]
+        let environment = ["TCPREMOTEIP": "192.0.2.7", "CQGREYLIST_REDIS": "\(replica.socket),\(master.socket)", "CQGREYLIST_FAILCLOSED": "1",
+                           "CQGREYLIST_REDIS_TIMEOUT": "4s"]   // each server's share is long enough on a loaded machine
         let new = try run(Built.wrapper, ["/bin/echo", "passed"], environment: environment, input: Data("QUIT\r\n".utf8))
         #expect(new.errors.hasSuffix(" action=greylist reason=new\n"), "\(new.errors)")
         #expect(new.errors.contains("warning: redis \(replica.socket): a replica of 127.0.0.1:\(master.port!) (connected); used \(master.socket)\n"),
