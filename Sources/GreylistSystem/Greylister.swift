@@ -37,7 +37,8 @@ public struct Greylister<Store: RecordStore> {
             } catch {
                 warnings.append("whitelist ignored: \(error)")
             }
-            if settings.selective, let host = verifiedName(environment["TCPREMOTEHOST"]),
+            // tcpserver -p leaves TCPREMOTEHOST empty when the name does not verify: no host name, so greylisted.
+            if settings.selective, let host = environment["TCPREMOTEHOST"].flatMap({ HostName($0) }),
                !DynamicHostName.looksDynamic(host.description, address: address) {
                 return Verdict(client: client, outcome: .pass(.named(host: host.description)), warnings: warnings)
             }
@@ -63,13 +64,6 @@ public struct Greylister<Store: RecordStore> {
             }
         }
     }
-}
-
-/// The host name tcpserver verified (`TCPREMOTEHOST` under `tcpserver -p`, which leaves it empty when the name's
-/// addresses do not include the client's), if it is one.
-private func verifiedName(_ text: String?) -> HostName? {
-    guard let text, !text.isEmpty else { return nil }
-    return HostName(text)
 }
 
 extension Greylister where Store == ConfiguredStore {

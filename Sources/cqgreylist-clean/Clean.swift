@@ -71,7 +71,7 @@ struct Clean: QmailCommand {
             }
             return copyToRedis(settings)
         }
-        if case .redis = ConfiguredStore(settings: settings) { return runOnRedis(settings) }
+        if settings.usesRedis { return runOnRedis(settings) }   // ConfiguredStore's choice
         return sweep(settings)
     }
 
