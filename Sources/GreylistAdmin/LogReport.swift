@@ -23,8 +23,12 @@ public struct LogReport: Sendable {
     private(set) var connections = [Int](repeating: 0, count: LoggedAction.allCases.count * LoggedReason.allCases.count)
     /// `fatal:` lines (the next program could not be run).
     public private(set) var fatalLines = 0
-    /// Tallies by key: keys up to 24 bytes (nearly all) in a table of small entries, longer ones apart.
+    /// Tallies by key: keys a `ClientKey` holds (nearly all) in a table of small entries, others apart.
     private(set) var clients = ClientTable()
+    /// Whether changes to the table's tallies are held in `heldClientChanges` rather than made (a chunk of a log
+    /// read by several threads: see `ClientTable`).
+    let holdsClientChanges: Bool
+    private(set) var heldClientChanges: [ClientTable.Change] = []
     private(set) var longClients: [[UInt8]: ClientTally] = [:]
     private(set) var retryAges: [Seconds: Int] = [:]
     private(set) var storeErrors = TextCounts(), warnings = TextCounts()
@@ -33,9 +37,12 @@ public struct LogReport: Sendable {
     /// processors' caches: a tenth of a parallel report's time, measured).
     private let words = LogWords()
 
-    /// An empty report for the period `since...until` (either may be open), with the given retry window.
-    public init(since: Timestamp? = nil, until: Timestamp? = nil, window: Seconds = Settings.defaults.policy.window) {
-        (self.since, self.until, self.window) = (since, until, window)
+    /// An empty report for the period `since...until` (either may be open), with the given retry window. One
+    /// `holdingClientChanges` keeps its changes to the clients' tallies for `ClientTable.apply(changesHeldBy:owner:of:)`
+    /// instead of making them: its clients then count in no figure, nor does `append` take them in.
+    public init(since: Timestamp? = nil, until: Timestamp? = nil, window: Seconds = Settings.defaults.policy.window,
+                holdingClientChanges: Bool = false) {
+        (self.since, self.until, self.window, holdsClientChanges) = (since, until, window, holdingClientChanges)
     }
 
     /// Makes room for `count` clients at once rather than growing step by step (each step rehashes them all).
@@ -44,6 +51,15 @@ public struct LogReport: Sendable {
     /// Makes the changes to clients' tallies that still wait in a batch. Call it once the lines are added:
     /// the report reads the same without, but each reading then works on a copy of the tallies.
     public mutating func finish() { clients.makeWaitingChanges() }
+
+    /// Takes out the clients' tallies that thread `owner` of `owners` keeps while they read a log in chunks, each
+    /// applying every chunk's held changes to its own (`ClientTable`); `takeBackClients` puts them back.
+    public mutating func lendClients(to owner: Int, of owners: Int) -> ClientTable { clients.owned(by: owner, of: owners) }
+
+    /// Puts back the tallies lent to `owner` of `owners`.
+    public mutating func takeBackClients(_ table: ClientTable, from owner: Int, of owners: Int) {
+        clients.takeBack(table, owner: owner, of: owners)
+    }
 
     /// Takes in one line (without its newline); returns why it could not be read, if it could not. A line
     /// longer than `maximumLineLength` is unreadable if it is the wrapper's, skipped as another program's if not.
@@ -112,7 +128,7 @@ public struct LogReport: Sendable {
     /// Changes the tally of the key at `range` of `line`, starting an empty one if needed.
     private mutating func updateTally(of range: Range<Int>, in line: Span<UInt8>, _ change: ClientTally.Change) {
         if let key = ClientKey(line, range) {
-            clients.update(key, change)
+            if holdsClientChanges { heldClientChanges.append((key, key.hash(seed: ClientTable.seed), change)) } else { clients.update(key, change) }
         } else {
             var bytes: [UInt8] = []
             for index in range { bytes.append(line[index]) }
@@ -123,7 +139,7 @@ public struct LogReport: Sendable {
     /// Takes in the report of the lines that followed this one's (another part of the same log, read in
     /// parallel): the result is the report of all the lines, as if read in one go.
     public mutating func append(_ later: LogReport) {
-        if lines == 0 && (since, until, window) == (later.since, later.until, later.window) {
+        if lines == 0 && (since, until, window) == (later.since, later.until, later.window) && !later.holdsClientChanges {
             self = later   // nothing read yet: the same result without copying every client's tally
             return
         }

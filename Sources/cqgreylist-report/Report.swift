@@ -98,8 +98,8 @@ struct Report: QmailCommand {
         }
         for input in inputs() {
             let name = input ?? "-"
-            let parts = input.map { Self.partCount(ofFileAt: $0) } ?? 1
-            if parts == 1 {
+            let threads = input.map { Self.threadCount(forFileAt: $0) } ?? 1
+            if threads == 1 {
                 do {
                     try forEachLine(ofFileAt: input, limit: LogReport.maximumLineLength) { line, number in
                         guard let problem = report.add(line: line) else { return }
@@ -111,12 +111,11 @@ struct Report: QmailCommand {
                 continue
             }
             var linesBefore = 0
-            for part in Self.read(name, in: parts, template: report) {
+            Self.read(name, threads: threads, into: &report) { part in
                 if let error = part.error { sayFailure(error, file: name) }
                 for (number, problem, text) in part.problems { unreadable.say(problem, file: name, number: linesBefore + number, text: text) }
                 unreadable.count(part.report.unreadableLines - part.problems.count)
                 linesBefore += part.report.lines
-                report.append(part.report)
             }
         }
         return readAll
@@ -146,45 +145,68 @@ struct Report: QmailCommand {
     /// Room made for clients up front (a few MB): a busy server's day, without growing step by step.
     static let clientsReserved = 1 << 16
 
-    /// A big file is read in parts by as many threads as there are processors (up to 4), each part at least this long.
+    /// A big file is read by as many threads as there are processors (up to 4), with at least this much each.
     static let partMinimum: Int64 = 32 << 20
 
-    /// How many parts to read the file at `path` in: 1 unless it is a regular file of several `partMinimum`.
-    static func partCount(ofFileAt path: String) -> Int {
+    /// How many threads read the file at `path`: 1 unless it is a regular file of several `partMinimum`.
+    static func threadCount(forFileAt path: String) -> Int {
         guard let size = regularFileSize(atPath: path) else { return 1 }
         return Int(max(1, min(Int64(min(ProcessInfo.processInfo.activeProcessorCount, 4)), size / partMinimum)))
     }
 
-    /// What one part of a file said.
+    /// What one chunk of a file said.
     struct Part: Sendable {
         var report: LogReport
-        /// The first unreadable lines: number within the part, problem, an excerpt.
+        /// The first unreadable lines: number within the chunk, problem, an excerpt.
         var problems: [(Int, UnreadableLogLine, String)] = []
         var error: Errno?
     }
 
-    /// Reads the file at `path` in `count` parts of about equal size at once, each into a report like `template`
-    /// (empty); returns them in the file's order.
-    static func read(_ path: String, in count: Int, template: LogReport) -> [Part] {
-        let size = regularFileSize(atPath: path) ?? 0
-        let empty = LogReport(since: template.since, until: template.until, window: template.window)
-        let parts = Mutex([Part](repeating: Part(report: empty), count: count))
-        DispatchQueue.concurrentPerform(iterations: count) { index in
-            var part = Part(report: empty)
-            part.report.reserveClients(clientsReserved)
-            let range = size * Int64(index) / Int64(count)..<(index == count - 1 ? Int64.max : size * Int64(index + 1) / Int64(count))
-            do throws(Errno) {
-                try forEachLine(ofFileAt: path, range: range, limit: LogReport.maximumLineLength) { line, number in
-                    guard let problem = part.report.add(line: line), part.problems.count < reportedProblems else { return }
-                    part.problems.append((number, problem, excerpt(line)))
-                }
-            } catch {
-                part.error = error
+    /// A big file is read in chunks of this size, as many at once as there are threads.
+    static let chunkSize: Int64 = 8 << 20
+
+    /// Reads the file at `path` into `report` on `threads` threads, in rounds: each thread reads a chunk into a
+    /// report that holds its changes to clients' tallies; then each applies the changes of every chunk of the
+    /// round, in the file's order, to the tallies it owns (`LogReport.lendClients`). So no thread holds all the
+    /// clients, and each client's changes are made in the order of its lines. `take` gets each chunk, in order,
+    /// once it is in `report`.
+    static func read(_ path: String, threads: Int, into report: inout LogReport, take: (Part) -> Void) {
+        let chunks = Int(((regularFileSize(atPath: path) ?? 0) + chunkSize - 1) / chunkSize)
+        let lent = Mutex((0..<threads).map { Optional(report.lendClients(to: $0, of: threads)) })
+        let empty = LogReport(since: report.since, until: report.until, window: report.window, holdingClientChanges: true)
+        for first in stride(from: 0, to: chunks, by: threads) {
+            let round = Mutex([Part](repeating: Part(report: empty), count: min(threads, chunks - first)))
+            DispatchQueue.concurrentPerform(iterations: min(threads, chunks - first)) { index in
+                let chunk = first + index
+                let part = read(path, empty, range: chunkSize * Int64(chunk)..<(chunk == chunks - 1 ? Int64.max : chunkSize * Int64(chunk + 1)))
+                round.withLock { $0[index] = part }
             }
-            part.report.finish()
-            parts.withLock { $0[index] = part }
+            let parts = round.withLock { $0 }
+            DispatchQueue.concurrentPerform(iterations: threads) { owner in
+                guard var table = lent.withLock({ $0[owner].take() }) else { return }
+                for part in parts { table.apply(changesHeldBy: part.report, owner: owner, of: threads) }
+                lent.withLock { $0[owner] = table }
+            }
+            for part in parts {
+                report.append(part.report)
+                take(part)
+            }
         }
-        return parts.withLock { $0 }
+        for (owner, table) in lent.withLock({ $0 }).enumerated() { table.map { report.takeBackClients($0, from: owner, of: threads) } }
+    }
+
+    /// Reads the lines of the file at `path` that start in `range` into a copy of `empty`.
+    static func read(_ path: String, _ empty: LogReport, range: Range<Int64>) -> Part {
+        var part = Part(report: empty)
+        do throws(Errno) {
+            try forEachLine(ofFileAt: path, range: range, limit: LogReport.maximumLineLength) { line, number in
+                guard let problem = part.report.add(line: line), part.problems.count < reportedProblems else { return }
+                part.problems.append((number, problem, excerpt(line)))
+            }
+        } catch {
+            part.error = error
+        }
+        return part
     }
 
     /// The start of an unreadable line, escaped, for a message.
