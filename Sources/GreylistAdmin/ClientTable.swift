@@ -20,8 +20,8 @@ public struct ClientTable: Sendable {
         var count = 0
     }
 
-    /// A change to the tally of a key, with the key's hash.
-    typealias Change = (key: ClientKey, hash: Int, change: LogReport.ClientTally.Change)
+    /// A line's change to the tally of a key (24 bytes).
+    typealias Change = (key: ClientKey, change: LogReport.ClientTally.Change)
 
     static let shardCount = 64
     private var shards = [Shard](repeating: Shard(), count: shardCount)
@@ -48,48 +48,56 @@ public struct ClientTable: Sendable {
     /// The shard of a key's hash: its top bits.
     static func shard(_ hash: Int) -> Int { Int(UInt64(UInt(bitPattern: hash)) >> 58) }
 
+    /// The thread of `owners` that makes the changes to `key`'s tally when a log is read in chunks.
+    static func owner(of key: ClientKey, among owners: Int) -> Int { shard(key.hash(seed: seed)) % owners }
+
     /// The slot of a key's hash in a shard of `size` slots: its low 32 bits scaled to the size.
     static func slot(_ hash: Int, size: Int) -> Int { Int((UInt64(UInt32(truncatingIfNeeded: hash)) &* UInt64(size)) >> 32) }
 
     /// Changes the tally of `key` (starting an empty one if it has none), now or with the batch it joins.
     mutating func update(_ key: ClientKey, _ change: LogReport.ClientTally.Change) {
-        wait((key, key.hash(seed: Self.seed), change))
-    }
-
-    private mutating func wait(_ change: Change) {
-        waiting.append(change)
+        waiting.append((key, change))
         if waiting.count == Self.batch { makeWaitingChanges() }
     }
 
     /// Makes the changes that wait, in order.
     mutating func makeWaitingChanges() {
-        for change in waiting {   // independent reads, their misses overlapping
-            let shard = Self.shard(change.hash)
-            let slot = shards[shard].slots[Self.slot(change.hash, size: shards[shard].slots.count)]
+        for (key, _) in waiting {   // independent reads, their misses overlapping
+            let hash = key.hash(seed: Self.seed), shard = Self.shard(hash)
+            let slot = shards[shard].slots[Self.slot(hash, size: shards[shard].slots.count)]
             looked |= slot.bits | UInt64(slot.tally.earlyRetries)
         }
-        for (key, hash, change) in waiting {
-            let shard = Self.shard(hash)
-            let size = shards[shard].slots.count
-            var index = Self.slot(hash, size: size)
-            while shards[shard].slots[index].kind != 0
-                    && (shards[shard].slots[index].kind != key.kind || shards[shard].slots[index].bits != key.bits) {
-                index = index + 1 == size ? 0 : index + 1
-            }
-            if shards[shard].slots[index].kind == 0 {
-                (shards[shard].slots[index].bits, shards[shard].slots[index].kind) = (key.bits, key.kind)
-                shards[shard].count += 1
-            }
+        for (key, change) in waiting {
+            let (shard, index) = slot(of: key)
             shards[shard].slots[index].tally.apply(change)
-            if shards[shard].count * 8 > size * 7 { resize(shard, to: size + size / 2) }
         }
         waiting.removeAll(keepingCapacity: true)
     }
 
-    /// Makes the changes `part` held (see `LogReport.init(since:until:window:holdingClientChanges:)`) to the keys
-    /// of the shards this table holds as `owner` of `owners` (`owned(by:of:)`), in order.
+    /// The shard and slot of `key`, which it is given if it has none (its shard grown first if it is full).
+    private mutating func slot(of key: ClientKey) -> (shard: Int, index: Int) {
+        let hash = key.hash(seed: Self.seed), shard = Self.shard(hash)
+        if (shards[shard].count + 1) * 8 > shards[shard].slots.count * 7 {
+            resize(shard, to: shards[shard].slots.count + shards[shard].slots.count / 2)
+        }
+        let size = shards[shard].slots.count
+        var index = Self.slot(hash, size: size)
+        while shards[shard].slots[index].kind != 0
+                && (shards[shard].slots[index].kind != key.kind || shards[shard].slots[index].bits != key.bits) {
+            index = index + 1 == size ? 0 : index + 1
+        }
+        if shards[shard].slots[index].kind == 0 {
+            (shards[shard].slots[index].bits, shards[shard].slots[index].kind) = (key.bits, key.kind)
+            shards[shard].count += 1
+        }
+        return (shard, index)
+    }
+
+    /// Makes the changes `part` held for `owner` of `owners` (see `LogReport.init(since:until:window:holdingClientChangesFor:)`)
+    /// to the tallies this table holds as that owner (`owned(by:of:)`), in order.
     public mutating func apply(changesHeldBy part: LogReport, owner: Int, of owners: Int) {
-        for change in part.heldClientChanges where Self.shard(change.hash) % owners == owner { wait(change) }
+        precondition(part.heldClientChanges.count == owners, "held for as many owners")
+        for (key, change) in part.heldClientChanges[owner] { update(key, change) }
         makeWaitingChanges()
     }
 
@@ -110,8 +118,11 @@ public struct ClientTable: Sendable {
 
     /// Takes in `other`'s tallies, each following this table's of the same key.
     mutating func merge(_ other: ClientTable) {
-        for (key, tally) in other.entries { update(key, .followedBy(tally)) }
         makeWaitingChanges()
+        for (key, tally) in other.entries {
+            let (shard, index) = slot(of: key)
+            shards[shard].slots[index].tally.append(tally)
+        }
     }
 
     /// The keys and their tallies, in no particular order (with every change made).

@@ -25,10 +25,9 @@ public struct LogReport: Sendable {
     public private(set) var fatalLines = 0
     /// Tallies by key: keys a `ClientKey` holds (nearly all) in a table of small entries, others apart.
     private(set) var clients = ClientTable()
-    /// Whether changes to the table's tallies are held in `heldClientChanges` rather than made (a chunk of a log
-    /// read by several threads: see `ClientTable`).
-    let holdsClientChanges: Bool
-    private(set) var heldClientChanges: [ClientTable.Change] = []
+    /// Changes to the table's tallies held rather than made, by the thread that will make them (a chunk of a log
+    /// read by several threads: see `ClientTable`); none if the changes are made here.
+    private(set) var heldClientChanges: [[ClientTable.Change]]
     private(set) var longClients: [[UInt8]: ClientTally] = [:]
     private(set) var retryAges: [Seconds: Int] = [:]
     private(set) var storeErrors = TextCounts(), warnings = TextCounts()
@@ -38,11 +37,13 @@ public struct LogReport: Sendable {
     private let words = LogWords()
 
     /// An empty report for the period `since...until` (either may be open), with the given retry window. One
-    /// `holdingClientChanges` keeps its changes to the clients' tallies for `ClientTable.apply(changesHeldBy:owner:of:)`
-    /// instead of making them: its clients then count in no figure, nor does `append` take them in.
+    /// holding client changes for `owners` threads keeps its changes to the clients' tallies for
+    /// `ClientTable.apply(changesHeldBy:owner:of:)` instead of making them: its clients then count in no figure,
+    /// nor does `append` take them in.
     public init(since: Timestamp? = nil, until: Timestamp? = nil, window: Seconds = Settings.defaults.policy.window,
-                holdingClientChanges: Bool = false) {
-        (self.since, self.until, self.window, holdsClientChanges) = (since, until, window, holdingClientChanges)
+                holdingClientChangesFor owners: Int = 0) {
+        (self.since, self.until, self.window) = (since, until, window)
+        heldClientChanges = Array(repeating: [], count: owners)
     }
 
     /// Makes room for `count` clients at once rather than growing step by step (each step rehashes them all).
@@ -128,7 +129,11 @@ public struct LogReport: Sendable {
     /// Changes the tally of the key at `range` of `line`, starting an empty one if needed.
     private mutating func updateTally(of range: Range<Int>, in line: Span<UInt8>, _ change: ClientTally.Change) {
         if let key = ClientKey(line, range) {
-            if holdsClientChanges { heldClientChanges.append((key, key.hash(seed: ClientTable.seed), change)) } else { clients.update(key, change) }
+            if heldClientChanges.isEmpty {
+                clients.update(key, change)
+            } else {
+                heldClientChanges[ClientTable.owner(of: key, among: heldClientChanges.count)].append((key, change))
+            }
         } else {
             var bytes: [UInt8] = []
             for index in range { bytes.append(line[index]) }
@@ -139,7 +144,7 @@ public struct LogReport: Sendable {
     /// Takes in the report of the lines that followed this one's (another part of the same log, read in
     /// parallel): the result is the report of all the lines, as if read in one go.
     public mutating func append(_ later: LogReport) {
-        if lines == 0 && (since, until, window) == (later.since, later.until, later.window) && !later.holdsClientChanges {
+        if lines == 0 && (since, until, window) == (later.since, later.until, later.window) && later.heldClientChanges.isEmpty {
             self = later   // nothing read yet: the same result without copying every client's tally
             return
         }

@@ -19,7 +19,7 @@ func clientKey(_ text: String) -> ClientKey? {
         let name = RecordKey(address: try #require(ClientAddress(address)), ipv4Prefix: ipv4Prefix, ipv6Prefix: ipv6Prefix).name
         let key = try #require(clientKey(name), "\(name)")
         #expect(key.text == name)
-        #expect(MemoryLayout<ClientTable.Slot>.stride == 32)
+        #expect(MemoryLayout<ClientTable.Slot>.stride == 32 && MemoryLayout<ClientTable.Change>.stride == 24)
     }
 
     /// Spellings no wrapper writes, and IPv6 prefixes over 64 bits, are not made keys (the report keeps them as bytes).
@@ -64,8 +64,8 @@ func clientKey(_ text: String) -> ClientKey? {
             let time = UInt64(1_764_000_000 + (index * 37 % 400) * 100) + (1 << 62) + 10
             lines.append(timed ? "@" + String(time, radix: 16) + "00000000 " + line : line)
         }
-        func report(_ lines: ArraySlice<String>, holding: Bool = false) -> LogReport {
-            var report = LogReport(window: 86_400, holdingClientChanges: holding)
+        func report(_ lines: ArraySlice<String>, holdingFor owners: Int = 0) -> LogReport {
+            var report = LogReport(window: 86_400, holdingClientChangesFor: owners)
             for line in lines { report.add(line) }
             return report
         }
@@ -73,7 +73,7 @@ func clientKey(_ text: String) -> ClientKey? {
         for (chunkLines, owners) in [(1, 2), (7, 2), (50, 3), (399, 4), (400, 1)] {
             var read = report(lines[..<10])
             var tables = (0..<owners).map { read.lendClients(to: $0, of: owners) }
-            let chunks = stride(from: 10, to: lines.count, by: chunkLines).map { report(lines[$0..<min($0 + chunkLines, lines.count)], holding: true) }
+            let chunks = stride(from: 10, to: lines.count, by: chunkLines).map { report(lines[$0..<min($0 + chunkLines, lines.count)], holdingFor: owners) }
             for first in stride(from: 0, to: chunks.count, by: owners) {
                 let round = chunks[first..<min(first + owners, chunks.count)]
                 for owner in 0..<owners { for chunk in round { tables[owner].apply(changesHeldBy: chunk, owner: owner, of: owners) } }
