@@ -155,67 +155,6 @@ struct Report: QmailCommand {
         return Int(max(1, min(Int64(min(ProcessInfo.processInfo.activeProcessorCount, 4)), size / partMinimum)))
     }
 
-    /// What one chunk of a file said.
-    struct Part: Sendable {
-        var report: LogReport
-        /// The first unreadable lines: number within the chunk, problem, an excerpt.
-        var problems: [(Int, UnreadableLogLine, String)] = []
-        var error: Errno?
-    }
-
-    /// A big file is read in chunks of this size, as many at once as there are threads.
-    static let chunkSize: Int64 = 8 << 20
-
-    /// Reads the file at `path` into `report` on `threads` threads, in rounds: in each, every thread reads a
-    /// chunk into a report that holds its changes to clients' tallies, and then makes the changes of every chunk of
-    /// the round before, in the file's order, to the tallies it owns (`LogReport.lendClients`). So no thread holds
-    /// all the clients, and each client's changes are made in the order of its lines. `take` gets each chunk, in
-    /// order, once it is in `report`.
-    static func read(_ path: String, threads: Int, into report: inout LogReport, take: (Part) -> Void) {
-        let chunks = Int(((regularFileSize(atPath: path) ?? 0) + chunkSize - 1) / chunkSize)
-        let lent = Mutex((0..<threads).map { Optional(report.lendClients(to: $0, of: threads)) })
-        let empty = LogReport(since: report.since, until: report.until, window: report.window, holdingClientChangesFor: threads)
-        let buffers = Mutex([[UInt8]?](repeating: nil, count: threads))
-        var before: [Part] = []
-        for first in stride(from: 0, to: chunks + threads, by: threads) {   // one round more, to make the last chunks' changes
-            let count = max(0, min(threads, chunks - first)), previous = before
-            let round = Mutex([Part](repeating: Part(report: empty), count: count))
-            DispatchQueue.concurrentPerform(iterations: threads) { thread in
-                if thread < count {
-                    let chunk = first + thread
-                    var buffer = buffers.withLock { $0[thread].take() } ?? []
-                    let part = read(path, empty, range: chunkSize * Int64(chunk)..<(chunk == chunks - 1 ? Int64.max : chunkSize * Int64(chunk + 1)),
-                                    buffer: &buffer)
-                    buffers.withLock { $0[thread] = buffer }
-                    round.withLock { $0[thread] = part }
-                }
-                guard !previous.isEmpty, var table = lent.withLock({ $0[thread].take() }) else { return }
-                for part in previous { table.apply(changesHeldBy: part.report, owner: thread, of: threads) }
-                lent.withLock { $0[thread] = table }
-            }
-            for part in previous {
-                report.append(part.report)
-                take(part)
-            }
-            before = round.withLock { $0 }
-        }
-        for (owner, table) in lent.withLock({ $0 }).enumerated() { table.map { report.takeBackClients($0, from: owner, of: threads) } }
-    }
-
-    /// Reads the lines of the file at `path` that start in `range` into a copy of `empty`, through `buffer`.
-    static func read(_ path: String, _ empty: LogReport, range: Range<Int64>, buffer: inout [UInt8]) -> Part {
-        var part = Part(report: empty)
-        do throws(Errno) {
-            try forEachLine(ofFileAt: path, range: range, limit: LogReport.maximumLineLength, buffer: &buffer) { line, number in
-                guard let problem = part.report.add(line: line), part.problems.count < reportedProblems else { return }
-                part.problems.append((number, problem, excerpt(line)))
-            }
-        } catch {
-            part.error = error
-        }
-        return part
-    }
-
     /// The start of an unreadable line, escaped, for a message.
     static func excerpt(_ line: Span<UInt8>) -> String {
         LogLine.escaped(LogLine.text(in: line, 0..<min(line.count, 200)), keepingSpaces: true)
