@@ -20,9 +20,9 @@ struct Report: QmailCommand {
             many came back and passed (a retried or known line timed at or after the greylisting, or following it when \
             untimed: give untimed files oldest first), and how many never did; the delay the passed ones paid (the age of their \
             retried record): median, 90th and 99th percentile, maximum and a histogram; the clients that retried \
-            too early most often; store errors and warnings. Memory grows with the distinct client keys, about 170 bytes \
-            each, up to twice that when a large file is read in parallel parts (standard input is one pass). Exit status: 0 done, 100 usage error, 111 if a file \
-            could not be read or the metrics could not be written.
+            too early most often; store errors and warnings. Memory grows with the distinct client keys, about 50 bytes \
+            each, whether a large file is read by several threads or in one pass (as standard input is). Exit status: 0 done, \
+            100 usage error, 111 if a file could not be read or the metrics could not be written.
             """,
         version: "cqgreylist-report \(cqgreylistVersion)")
 
