@@ -45,8 +45,8 @@ public struct ClientTable: Sendable {
         for index in shards.indices where shards[index].slots.count < size { resize(index, to: size) }
     }
 
-    /// The shard of a key's hash: its top bits.
-    static func shard(_ hash: Int) -> Int { Int(UInt64(UInt(bitPattern: hash)) >> 58) }
+    /// The shard of a key's hash: its top bits (6 of them for 64 shards).
+    static func shard(_ hash: Int) -> Int { Int(UInt64(UInt(bitPattern: hash)) >> UInt64(64 - shardCount.trailingZeroBitCount)) }
 
     /// The thread of `owners` that makes the changes to `key`'s tally when a log is read in chunks.
     static func owner(of key: ClientKey, among owners: Int) -> Int { shard(key.hash(seed: seed)) % owners }
