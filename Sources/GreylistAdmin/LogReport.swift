@@ -2,8 +2,9 @@ import Greylist
 
 /// What a stretch of the wrapper's log says: connections by action and reason, the clients greylisted and
 /// whether they came back, the delay the ones that passed paid (the `age` of `retried`), the clients that
-/// retried too early most often, store errors and warnings. Fed one line at a time; it keeps one small tally
-/// per client key and one count per distinct retry age (at most the retry window in seconds), never the lines.
+/// retried too early most often, the connections each whitelist entry passed, store errors and warnings. Fed one
+/// line at a time; it keeps one small tally per client key and one count per distinct retry age (at most the
+/// retry window in seconds), never the lines.
 public struct LogReport: Sendable {
     /// The lines to count: those timed within `since...until` when either is given (untimed lines are then
     /// left out); every line otherwise.
@@ -28,6 +29,8 @@ public struct LogReport: Sendable {
     private(set) var longClients: [[UInt8]: ClientTally] = [:]
     private(set) var retryAges: [Seconds: Int] = [:]
     private(set) var storeErrors = TextCounts(), warnings = TextCounts()
+    /// Connections passed by each whitelist entry (a handful of entries, not clients).
+    private(set) var whitelistPasses: [String: Int] = [:]
     /// The log's words, this report's own: the loop over lines reads them without a check that they are made, and
     /// reports read in parallel do not count references to one shared table (its counter would bounce between
     /// processors' caches: a tenth of a parallel report's time, measured).
@@ -95,6 +98,7 @@ public struct LogReport: Sendable {
     /// Counts one connection's line.
     private mutating func add(_ connection: LoggedConnection, time: Timestamp?, in line: Span<UInt8>) {
         connections[connection.action.rawValue * Self.reasonCount + connection.reason.rawValue] += 1
+        if connection.reason == .whitelist { whitelistPasses[Self.whitelistEntry(in: line, connection.detail), default: 0] += 1 }
         guard let keyRange = connection.key else { return }
         switch connection.reason {
         case .new, .early, .expired:
@@ -139,5 +143,6 @@ public struct LogReport: Sendable {
         warnings.add(later.warnings)
         clients.merge(later.clients)
         for (key, next) in later.longClients { longClients[key, default: ClientTally()].append(next) }
+        for (entry, count) in later.whitelistPasses { whitelistPasses[entry, default: 0] += count }
     }
 }

@@ -20,7 +20,8 @@ struct Report: QmailCommand {
             many came back and passed (a retried or known line timed at or after the greylisting, or following it when \
             untimed: give untimed files oldest first), and how many never did; the delay the passed ones paid (the age of their \
             retried record): median, 90th and 99th percentile, maximum and a histogram; the clients that retried \
-            too early most often; store errors and warnings. Memory grows with the distinct client keys, about 170 bytes \
+            too early most often; the connections each whitelist entry passed (with --whitelist, also the entries of those \
+            sources, parsed as cqgreylist-mkwhitelist parses them, that passed nobody); store errors and warnings. Memory grows with the distinct client keys, about 170 bytes \
             each, up to twice that when a large file is read in parallel parts (standard input is one pass). Exit status: 0 done, 100 usage error, 111 if a file \
             could not be read or the metrics could not be written.
             """,
@@ -41,8 +42,12 @@ struct Report: QmailCommand {
                                valueName: "TIME"))
     var window: String?
 
-    @Option(help: ArgumentHelp("List the N clients and kinds of error most frequent.", valueName: "N"))
+    @Option(help: ArgumentHelp("List the N clients, whitelist entries and kinds of error most frequent.", valueName: "N"))
     var top = 10
+
+    @Option(help: ArgumentHelp("Also list the entries of the whitelist source FILE that passed nobody (repeat for several).",
+                               valueName: "FILE"), completion: .file())
+    var whitelist: [String] = []
 
     @Option(help: ArgumentHelp("Also write the report to FILE as Prometheus metrics.", valueName: "FILE"), completion: .file())
     var prometheus: String?
@@ -74,6 +79,17 @@ struct Report: QmailCommand {
         } catch {
             return fatal(error.problems.joined(separator: "; "), .badInput)
         }
+        var listing: WhitelistListing?
+        if !whitelist.isEmpty {
+            var read = WhitelistListing()
+            for path in whitelist {
+                do { try WhitelistSource.file(path).forEachLine { read.add($0, number: $1, source: path) } } catch {
+                    return fatal("unable to \(error)", .systemError)
+                }
+                if let problem = read.problem { return fatal(problem, .badInput) }
+            }
+            listing = read
+        }
 
         var report = LogReport(since: bounds[0], until: bounds[1], window: settings.policy.window)
         report.reserveClients(Self.clientsReserved)
@@ -82,7 +98,7 @@ struct Report: QmailCommand {
         report.finish()
         unreadable.sayHowManyMore()
         if !quiet {
-            for line in report.text(top: top) { print(line) }
+            for line in report.text(top: top, whitelist: listing) { print(line) }
         }
         if let prometheus, !writeMetrics(report.metrics, to: prometheus) { return .systemError }
         return readAll ? .ok : .systemError
