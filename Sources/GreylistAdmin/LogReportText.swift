@@ -48,6 +48,7 @@ extension LogReport {
             }
         }
 
+        output += whatIf?.text ?? []
         if top > 0 {
             let early = mostEarlyRetries(top)
             output.append("retried too early most often:" + (early.isEmpty ? " none more than once" : ""))

@@ -36,6 +36,7 @@ extension LogReport {
         }
         out.sample("cqgreylist_log_retry_delay_seconds_sum", [], retries.totalAge)
         out.sample("cqgreylist_log_retry_delay_seconds_count", [], Int64(retries.count))
+        whatIf?.addMetrics(to: &out)
         if let firstTime, let lastTime {
             out.gauge("cqgreylist_log_first_line_timestamp_seconds", help: "Time of the first line counted.", firstTime)
             out.gauge("cqgreylist_log_last_line_timestamp_seconds", help: "Time of the last line counted.", lastTime)

@@ -21,7 +21,10 @@ struct Report: QmailCommand {
             untimed: give untimed files oldest first), and how many never did; the delay the passed ones paid (the age of their \
             retried record): median, 90th and 99th percentile, maximum and a histogram; the clients that retried \
             too early most often; the connections each whitelist entry passed (with --whitelist, also the entries of those \
-            sources, parsed as cqgreylist-mkwhitelist parses them, that passed nobody); store errors and warnings. Memory grows with the distinct client keys, about 170 bytes \
+            sources, parsed as cqgreylist-mkwhitelist parses them, that passed nobody); store errors and warnings. \
+            With --what-if-delay, from the ages of the early and retried lines: what the clients a retry passed would have \
+            paid with that delay, and how many clients no retry passed would have passed; for a delay longer than the one \
+            in force the log holds only lower bounds, marked >=. Memory grows with the distinct client keys, about 170 bytes \
             each, up to twice that when a large file is read in parallel parts (standard input is one pass). Exit status: 0 done, 100 usage error, 111 if a file \
             could not be read or the metrics could not be written.
             """,
@@ -49,6 +52,15 @@ struct Report: QmailCommand {
                                valueName: "FILE"), completion: .file())
     var whitelist: [String] = []
 
+    @Option(name: .customLong("what-if-delay"),
+            help: ArgumentHelp("Also tell what a delay of TIME would have done, from the ages logged (repeat: up to 8 delays).",
+                               valueName: "TIME"))
+    var whatIfDelays: [String] = []
+
+    @Option(help: ArgumentHelp("Take the log as written under a delay of TIME, for --what-if-delay (default 5m, or CQGREYLIST_DELAY).",
+                               valueName: "TIME"))
+    var delay: String?
+
     @Option(help: ArgumentHelp("Also write the report to FILE as Prometheus metrics.", valueName: "FILE"), completion: .file())
     var prometheus: String?
 
@@ -60,6 +72,13 @@ struct Report: QmailCommand {
 
     func validate() throws {
         guard top >= 0 else { throw ValidationError("bad --top value \(top): must be 0 or more") }
+        guard whatIfDelays.count <= DelayWhatIf.maximumDelays else {
+            throw ValidationError("too many --what-if-delay values: at most \(DelayWhatIf.maximumDelays)")
+        }
+        for value in whatIfDelays where (Settings.parseDuration(value) ?? 0) < 1 {
+            throw ValidationError("bad --what-if-delay value \(LogLine.quoted(value)): not a duration of 1s or more like 60, 90s, 2m or 1h")
+        }
+        guard delay == nil || !whatIfDelays.isEmpty else { throw ValidationError("--delay is for --what-if-delay") }
     }
 
     func execute() -> ExitStatus {
@@ -74,7 +93,9 @@ struct Report: QmailCommand {
         }
         let settings: Settings
         do {
-            settings = try Settings(strictly: [.window], options: window.map { [SettingValue(.window, $0)] } ?? [],
+            // The delay only for the what-if: a bad CQGREYLIST_DELAY must not stop the plain report.
+            settings = try Settings(strictly: whatIfDelays.isEmpty ? [.window] : [.window, .delay],
+                                    options: (window.map { [SettingValue(.window, $0)] } ?? []) + (delay.map { [SettingValue(.delay, $0)] } ?? []),
                                     environment: Environment(lookup: environmentValue))
         } catch {
             return fatal(error.problems.joined(separator: "; "), .badInput)
@@ -91,7 +112,9 @@ struct Report: QmailCommand {
             listing = read
         }
 
-        var report = LogReport(since: bounds[0], until: bounds[1], window: settings.policy.window)
+        let whatIf = whatIfDelays.isEmpty ? nil : DelayWhatIf(delays: whatIfDelays.compactMap { Settings.parseDuration($0) },
+                                                              delayInForce: settings.policy.delay)
+        var report = LogReport(since: bounds[0], until: bounds[1], window: settings.policy.window, whatIf: whatIf)
         report.reserveClients(Self.clientsReserved)
         var unreadable = UnreadableLines()
         let readAll = read(into: &report, unreadable: &unreadable)
@@ -183,7 +206,7 @@ struct Report: QmailCommand {
     /// (empty); returns them in the file's order.
     static func read(_ path: String, in count: Int, template: LogReport) -> [Part] {
         let size = regularFileSize(atPath: path) ?? 0
-        let empty = LogReport(since: template.since, until: template.until, window: template.window)
+        let empty = template.emptyCopy
         let parts = Mutex([Part](repeating: Part(report: empty), count: count))
         DispatchQueue.concurrentPerform(iterations: count) { index in
             var part = Part(report: empty)
