@@ -105,9 +105,8 @@ public struct LogReport: Sendable {
     /// Counts one connection's line.
     private mutating func add(_ connection: LoggedConnection, time: Timestamp?, in line: Span<UInt8>) {
         connections[connection.action.rawValue * Self.reasonCount + connection.reason.rawValue] += 1
-        if connection.reason == .whitelist { whitelistPasses[Self.whitelistEntry(in: line, connection.detail), default: 0] += 1 }
+        if connection.reason == .whitelist || whatIf != nil { takeInForQuestions(connection, in: line) }
         guard let keyRange = connection.key else { return }
-        whatIf?.add(connection, key: keyRange, in: line)
         switch connection.reason {
         case .new, .early, .expired:
             updateTally(of: keyRange, in: line, .greylisted(at: time.map(Self.tallyTime), early: connection.reason == .early))
@@ -119,6 +118,14 @@ public struct LogReport: Sendable {
         case .relayclient, .whitelisted, .whitelist, .named:
             break
         }
+    }
+
+    /// Counts a whitelist pass by its entry, and gives a keyed connection to the what-if reckoning if there is one.
+    /// Out of line, behind one test: inline, the plain report ran 0.3% more instructions (callgrind, measured).
+    @inline(never)
+    private mutating func takeInForQuestions(_ connection: LoggedConnection, in line: Span<UInt8>) {
+        if connection.reason == .whitelist { whitelistPasses[Self.whitelistEntry(in: line, connection.detail), default: 0] += 1 }
+        if let key = connection.key { whatIf?.add(connection, key: key, in: line) }
     }
 
     /// Changes the tally of the key at `range` of `line`, starting an empty one if needed.
