@@ -1,6 +1,6 @@
 import Greylist
 
-/// The what-if reckoning for people and as metrics.
+/// The what-if reckoning for people.
 extension DelayWhatIf {
     /// The quantiles of a row: median, 90th percentile, maximum (names and fractions of `LogReport.quantiles`).
     static let rowQuantiles = LogReport.quantiles.filter { ["median", "90th", "max"].contains($0.name) }
@@ -19,7 +19,7 @@ extension DelayWhatIf {
         if !delays.contains(delayInForce) { rows.append(inForce) }
         rows.sort { $0.delay < $1.delay }
         var output = ["what if the delay were other than the \(Settings.formatDuration(delayInForce)) in force: "
-            + "\(inForce.paid.count) clients passed by a retry"]
+            + "\(inForce.paid.count) client\(inForce.paid.count == 1 ? "" : "s") passed by a retry"]
         var table = [["delay"] + Self.rowQuantiles.map { $0.name } + ["passed too", "unknown", ""]]
         for row in rows {
             let bound = row.unknown > 0 ? ">=" : ""
@@ -52,34 +52,6 @@ extension DelayWhatIf {
             var line = "  " + row.enumerated().map { $1 + String(repeating: " ", count: widths[$0] - $1.count) }.joined(separator: "  ")
             while line.last == " " { line.removeLast() }
             return line
-        }
-    }
-
-    /// The reckoning as metrics: the delay in force, and per delay asked (label `delay`, in seconds) the summary of
-    /// what the clients that passed would have paid, the clients that would have passed too and those unknown.
-    func addMetrics(to out: inout PrometheusText) {
-        out.gauge("cqgreylist_log_what_if_delay_in_force_seconds", help: "The delay the log was written under.", delayInForce)
-        let outcomes = self.outcomes
-        let delayPaid = "cqgreylist_log_what_if_retry_delay_seconds"
-        out.family(delayPaid, .summary, help: "What the clients a retry passed would have paid with the delay given (a lower bound "
-            + "where cqgreylist_log_what_if_clients_unknown is not 0).")
-        for outcome in outcomes {
-            let delay = ("delay", "\(outcome.delay)")
-            for (quantile, age) in zip(LogReport.quantiles, Self.figures(outcome.paid, at: LogReport.quantiles.map { $0.fraction }) ?? []) {
-                out.sample(delayPaid, [delay, ("quantile", quantile.label)], age)
-            }
-            out.sample(delayPaid + "_sum", [delay], outcome.paid.reduce(0, +))
-            out.sample(delayPaid + "_count", [delay], Int64(outcome.paid.count))
-        }
-        let counts: [(String, String, (Outcome) -> Int)] = [
-            ("cqgreylist_log_what_if_clients_passed_too", "Clients no retry passed that retried at or after the delay given.",
-             { $0.passedToo }),
-            ("cqgreylist_log_what_if_clients_unknown", "Clients a retry passed younger than the delay given: what they would have paid is unknown.",
-             { $0.unknown }),
-        ]
-        for (name, help, count) in counts {
-            out.family(name, .gauge, help: help)
-            for outcome in outcomes { out.sample(name, [("delay", "\(outcome.delay)")], Int64(count(outcome))) }
         }
     }
 }
