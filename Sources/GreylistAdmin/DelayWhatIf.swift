@@ -17,27 +17,7 @@ public struct DelayWhatIf: Sendable {
     /// The youngest record a retry passed and the oldest one refused as early: a log written under another delay
     /// than `delayInForce` shows one beyond it.
     public private(set) var youngestRetry: Seconds?, oldestEarly: Seconds?
-    private var clients: [Client: Attempts] = [:]
-
-    /// A client key: up to 24 bytes held inline, as the report's tallies hold them, longer ones as bytes.
-    private enum Client: Hashable {
-        case short(ClientKey), long([UInt8])
-
-        static func == (a: Client, b: Client) -> Bool {
-            switch (a, b) {
-            case (.short(let a), .short(let b)): a == b
-            case (.long(let a), .long(let b)): a == b
-            default: false
-            }
-        }
-
-        func hash(into hasher: inout Hasher) {
-            switch self {
-            case .short(let key): hasher.combine(key.hash(seed: 0))
-            case .long(let bytes): hasher.combine(bytes)
-            }
-        }
-    }
+    private var clients: [FieldKey: Attempts] = [:]
 
     /// One client's attempts, as far as the delays asked need them (36 bytes).
     struct Attempts: Sendable {
@@ -76,15 +56,7 @@ public struct DelayWhatIf: Sendable {
         let clamped = UInt32(clamping: age)
         for (index, delay) in delays.enumerated() where age >= delay { attempt.youngestPassing[index] = clamped }
         if retry { attempt.retried = max(clamped, 1) }
-        let client: Client
-        if let short = ClientKey(line, key) {
-            client = .short(short)
-        } else {
-            var bytes: [UInt8] = []
-            for index in key { bytes.append(line[index]) }
-            client = .long(bytes)
-        }
-        clients[client, default: Attempts()].merge(attempt)
+        clients[FieldKey(line, key), default: Attempts()].merge(attempt)
     }
 
     /// Takes in the reckoning of the lines that followed (asked the same question).

@@ -30,7 +30,7 @@ public struct LogReport: Sendable {
     private(set) var retryAges: [Seconds: Int] = [:]
     private(set) var storeErrors = TextCounts(), warnings = TextCounts()
     /// Connections passed by each whitelist entry (a handful of entries, not clients).
-    private(set) var whitelistPasses: [String: Int] = [:]
+    private(set) var whitelistPasses: [FieldKey: Int] = [:]
     /// What other delays would have done, when asked.
     public private(set) var whatIf: DelayWhatIf?
     /// The log's words, this report's own: the loop over lines reads them without a check that they are made, and

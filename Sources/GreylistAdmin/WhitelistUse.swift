@@ -33,21 +33,22 @@ public struct WhitelistListing: Sendable {
 extension LogReport {
     /// The entry a whitelist pass names in `detail`: the stored value up to its first blank (an entry has none; an
     /// SPF network's value goes on with ` via ` and the terms that led to it).
-    static func whitelistEntry(in line: Span<UInt8>, _ detail: Range<Int>) -> String {
+    static func whitelistEntry(in line: Span<UInt8>, _ detail: Range<Int>) -> FieldKey {
         var end = detail.lowerBound
         while end < detail.upperBound && line[end] != UInt8(ascii: " ") { end += 1 }
-        return LogLine.text(in: line, detail.lowerBound..<end)
+        return FieldKey(line, detail.lowerBound..<end)
     }
 
     /// Connections passed by each whitelist entry, most first, ties in the entries' byte order.
     public var whitelistPassCounts: [(entry: String, passes: Int)] {
-        whitelistPasses.map { (entry: $0.key, passes: $0.value) }
+        whitelistPasses.map { (entry: $0.key.text, passes: $0.value) }
             .sorted { $0.passes != $1.passes ? $0.passes > $1.passes : Array($0.entry.utf8).lexicographicallyPrecedes($1.entry.utf8) }
     }
 
     /// The entries of `listing` that no line of the period names, in the listing's order.
     public func unusedWhitelistEntries(_ listing: WhitelistListing) -> [(entry: String, place: String)] {
-        listing.entries.filter { whitelistPasses[$0.entry] == nil }
+        let named = Set(whitelistPasses.keys.map { $0.text })
+        return listing.entries.filter { !named.contains($0.entry) }
     }
 
     /// The report's lines on whitelist entries: the `top` that passed the most connections (an entry no longer in

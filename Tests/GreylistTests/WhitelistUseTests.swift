@@ -16,7 +16,7 @@ import Testing
 
             mail.example.net
             """),
-        ("big-senders", "spf:example.com\n2001:db8::/32\n"),
+        ("big-senders", "spf:example.com\n2001:db8::/32\nrelay.mail-outbound.example.net\n"),
     ]
 
     static func listing() -> WhitelistListing {
@@ -34,12 +34,13 @@ import Testing
     }
 
     /// By hand: 192.0.2.4-7 passed 3 (two addresses of the range), spf:example.com 2 (two networks, named with the
-    /// terms that led to them), .example.org 1, 203.0.113.0/24 1 (no longer listed); the rest
+    /// terms that led to them), .example.org 1, relay.mail-outbound.example.net 1 (over 24 bytes: kept apart),
+    /// 203.0.113.0/24 1 (no longer listed); the rest
     /// passed nobody, in the sources' order, each once (spf:example.com is listed twice).
     static let lines = [
         pass("192.0.2.4", "192.0.2.4-7"), pass("192.0.2.6", "192.0.2.4-7"), pass("192.0.2.4", "192.0.2.4-7"),
         pass("192.0.2.80", "spf:example.com"), pass("198.18.0.1", "spf:example.com via include:_spf.example.net a:mx.example.net"),
-        pass("192.0.2.99", ".example.org"),
+        pass("192.0.2.99", ".example.org"), pass("198.18.0.2", "relay.mail-outbound.example.net"),
         pass("203.0.113.9", "203.0.113.0/24"),
         "cqgreylist: pid=1 ip=192.0.2.1 key=192.0.2.1 action=pass reason=relayclient",
     ]
@@ -48,20 +49,21 @@ import Testing
         var report = LogReport()
         for line in Self.lines { report.add(line) }
         #expect(report.whitelistPassCounts.map { "\($0.entry) \($0.passes)" }
-                == ["192.0.2.4-7 3", "spf:example.com 2", ".example.org 1", "203.0.113.0/24 1"])
+                == ["192.0.2.4-7 3", "spf:example.com 2", ".example.org 1", "203.0.113.0/24 1", "relay.mail-outbound.example.net 1"])
         let listing = Self.listing()
         #expect(listing.problem == nil)
         #expect(listing.entries.map { $0.entry }
-                == ["192.0.2.4-7", "10.", "spf:example.com", ".example.org", "198.51.100.7/24", "mail.example.net", "2001:db8::/32"])
+                == ["192.0.2.4-7", "10.", "spf:example.com", ".example.org", "198.51.100.7/24", "mail.example.net", "2001:db8::/32",
+                    "relay.mail-outbound.example.net"])
         #expect(report.unusedWhitelistEntries(listing).map { "\($0.place) \($0.entry)" }
                 == ["mine.txt:3 10.", "mine.txt:6 198.51.100.7/24", "mine.txt:8 mail.example.net", "big-senders:2 2001:db8::/32"])
         let text = report.text(top: 2, whitelist: listing)
         let start = try #require(text.firstIndex { $0.hasPrefix("whitelist passes") })
         let end = try #require(text.firstIndex { $0.hasPrefix("clients greylisted") })
-        #expect(text[start - 1] == "  pass: relayclient 1, whitelist 7" && text[start - 2] == "connections: 8")
+        #expect(text[start - 1] == "  pass: relayclient 1, whitelist 8" && text[start - 2] == "connections: 9")
         #expect(Array(text[start..<end])
-                == ["whitelist passes by entry: 7 by 4 entries", "  192.0.2.4-7 3", "  spf:example.com 2", "  ... and 2 more entries",
-                    "whitelist entries that passed nobody: 4 of 7 listed", "  mine.txt:3 10.", "  mine.txt:6 198.51.100.7/24",
+                == ["whitelist passes by entry: 8 by 5 entries", "  192.0.2.4-7 3", "  spf:example.com 2", "  ... and 3 more entries",
+                    "whitelist entries that passed nobody: 4 of 8 listed", "  mine.txt:3 10.", "  mine.txt:6 198.51.100.7/24",
                     "  ... and 2 more (a larger --top lists them)"])
         #expect(report.text(whitelist: listing).contains("  203.0.113.0/24 1 (not listed)"))
     }
@@ -78,7 +80,7 @@ import Testing
         var none = LogReport()
         none.add(Self.lines.last!)
         #expect(!none.text().contains { $0.hasPrefix("whitelist") })
-        #expect(none.text(whitelist: Self.listing()).contains("whitelist entries that passed nobody: 7 of 7 listed"))
+        #expect(none.text(whitelist: Self.listing()).contains("whitelist entries that passed nobody: 8 of 8 listed"))
     }
 
     /// A bad line is named by its source and line, and nothing after it is read.
