@@ -22,7 +22,7 @@ public enum WhitelistSource: Sendable {
 
     /// Calls `body` with each line (at most `Whitelist.maximumLineLength + 1` bytes of it) and its number.
     /// Blocks while a pipe has no input: that is how pipes are read. Calls `read(2)`.
-    func forEachLine(_ body: (_ line: ArraySlice<UInt8>, _ number: Int) -> Void) throws(FileError) {
+    public func forEachLine(_ body: (_ line: ArraySlice<UInt8>, _ number: Int) -> Void) throws(FileError) {
         var lines = LineSplitter()
         switch self {
         case .text(let bytes):
