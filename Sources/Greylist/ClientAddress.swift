@@ -103,7 +103,7 @@ public enum ClientAddress: Hashable, Sendable {
     }
 
     /// A decimal number of one to three digits, without leading zeros, at most `maximum`.
-    package static func parseDecimal<Bytes: Collection<UInt8>>(_ digits: Bytes, maximum: Int) -> Int? {
+    @inlinable package static func parseDecimal<Bytes: Collection<UInt8>>(_ digits: Bytes, maximum: Int) -> Int? {
         guard (1...3).contains(digits.count), digits.count == 1 || digits.first != UInt8(ascii: "0") else { return nil }
         var value = 0
         for byte in digits {
