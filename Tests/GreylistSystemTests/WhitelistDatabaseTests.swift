@@ -174,7 +174,10 @@ struct CorruptLengthCase: CustomTestStringConvertible, Sendable {
             removeTemporaryCDBOnTermination()
             let writer = try? CDBWriter(replacing: path)
             try? writer?.add(key: Array("k".utf8), value: Array("v".utf8)[...])
-            kill(getpid(), SIGTERM)
+            withExtendedLifetime(writer) {
+                kill(getpid(), SIGTERM)
+                while true { pause() }   // until the handler, on whichever thread takes the signal, ends the process
+            }
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
         #expect(try names(in: directory) == ["w.cdb"])
