@@ -67,8 +67,9 @@ public struct SourceLine: Hashable, Sendable {
 
 /// What a good whitelist line puts in the cdb.
 public enum WhitelistRecords {
-    /// The networks an address or network entry means, each stored with the entry as value.
-    case networks([Network], entry: ArraySlice<UInt8>)
+    /// The networks an address or network entry means (more than one only for a tcprules range), each stored with
+    /// the entry as value.
+    case networks(Network, more: [Network], entry: ArraySlice<UInt8>)
     /// A host-name entry's pattern, stored with the entry.
     case host(HostPattern, entry: ArraySlice<UInt8>)
     /// The networks an `spf:` entry expanded to, each stored with where it came from.
@@ -106,8 +107,6 @@ public struct WhitelistCompilation {
     public let spfCap: SPFCap
     private let lookup: DNSLookup?
     private let isPublicSuffix: ((HostName) -> Bool)?
-    /// The networks of the line being added, in a buffer kept from line to line.
-    private var lineNetworks: [Network] = []
     private var seen: [Network: Origin] = [:]
     private var seenHosts: [HostPattern: Origin] = [:]
     private var duplicates: [String] = []
@@ -133,16 +132,18 @@ public struct WhitelistCompilation {
     @discardableResult
     public mutating func add(_ line: ArraySlice<UInt8>, number: Int) -> WhitelistRecords? {
         do throws(WhitelistError) {
-            lineNetworks.removeAll(keepingCapacity: true)
-            guard let parsed = try Whitelist.parseLine(line, maskingHostBits: maskingHostBits, { found, _ in lineNetworks.append(found) }) else {
-                return nil
+            var first: Network?, more: [Network] = []   // more: a tcprules range's other networks
+            let parsed = try Whitelist.parseLine(line, maskingHostBits: maskingHostBits) { network, _ in
+                if first == nil { first = network } else { more.append(network) }
             }
+            guard let parsed else { return nil }
             entries += 1
             switch parsed.name {
             case nil:
-                networks += lineNetworks.count
-                if verbose { for found in lineNetworks { note(found, entry: parsed.entry, line: number) } }
-                return .networks(lineNetworks, entry: parsed.entry)
+                guard let first else { preconditionFailure("an address or network entry means one network or more") }
+                networks += 1 + more.count
+                if verbose { for network in [first] + more { note(network, entry: parsed.entry, line: number) } }
+                return .networks(first, more: more, entry: parsed.entry)
             case .host(let pattern)?:
                 if let isPublicSuffix, isPublicSuffix(pattern.name) {
                     throw WhitelistError("bad host name \(LogLine.quoted(pattern.text)): \(pattern.name) is a public suffix: anyone can register a name below it")

@@ -77,7 +77,9 @@ public struct WhitelistWriter: ~Copyable {
     /// Adds what a whitelist line puts in the cdb.
     public mutating func add(_ records: WhitelistRecords) throws(FileError) {
         switch records {
-        case .networks(let networks, let entry): for network in networks { try add(network, value: entry) }
+        case .networks(let first, let more, let entry):
+            try add(first, value: entry)
+            for network in more { try add(network, value: entry) }
         case .host(let pattern, let entry): try add(pattern, entry: entry)
         case .authorized(let found): for (network, value) in found { try add(network, value: value[...]) }
         }
