@@ -104,7 +104,10 @@ struct Report: QmailCommand {
         if !whitelist.isEmpty {
             var read = WhitelistListing()
             for path in whitelist {
-                do { try WhitelistSource.file(path).forEachLine { read.add($0, number: $1, source: path) } } catch {
+                do {
+                    var lines = try WhitelistLines(.file(path))
+                    while let (line, number) = try lines.next() { read.add(line, number: number, source: path) }
+                } catch {
                     return fatal("unable to \(error)", .systemError)
                 }
                 if let problem = read.problem { return fatal(problem, .badInput) }
