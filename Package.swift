@@ -64,7 +64,7 @@ let package = Package(
         // the setup checks, and the commands' common frame. May use ArgumentParser (and with it FoundationEssentials).
         .target(
             name: "GreylistTools",
-            dependencies: ["Greylist", "GreylistSystem", "GreylistAdmin", "CSystem",
+            dependencies: ["Greylist", "GreylistSystem", "GreylistAdmin", "CSystem", "CTinyCDB",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: [.strictMemorySafety()]),
 

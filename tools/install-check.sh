@@ -28,8 +28,21 @@ unreachable_problem() {
   problem "$user cannot reach $1: $blocked is not searchable by $user" "chmod a+x $blocked"
 }
 
+# How a missing program comes back: the way it was installed. The Debian package's are links from /var/qmail/bin
+# to /usr/sbin, made by its postinst; tools/install copies them.
+restore_fix() {
+  local target
+  if [ -L "$bin/$1" ] && target=$(readlink "$bin/$1") && dpkg-query -S "$target" >/dev/null 2>&1; then
+    echo "apt-get install --reinstall cqgreylist"
+  elif [ "$bin" = /var/qmail/bin ] && dpkg-query -S "/usr/sbin/$1" >/dev/null 2>&1; then
+    echo "dpkg-reconfigure cqgreylist"
+  else
+    echo "tools/install"
+  fi
+}
+
 for program in "${programs[@]}"; do
-  if [ ! -e "$bin/$program" ]; then problem "$bin/$program is missing" "tools/install"
+  if [ ! -e "$bin/$program" ]; then problem "$bin/$program is missing" "$(restore_fix "$program")"
   elif [ ! -f "$bin/$program" ] || [ ! -x "$bin/$program" ]; then problem "$bin/$program is not an executable file" "chmod 755 $bin/$program, or tools/install"
   fi
 done

@@ -46,7 +46,11 @@ public enum ClientAddress: Hashable, Sendable {
                 Self.writeDecimal(Int(value >> UInt32(shift) & 0xff), to: &output)
             }
         case .v6(let value):
-            let groups = InlineArray<8, UInt16> { UInt16(truncatingIfNeeded: value >> UInt128(112 - 16 * $0)) }
+            var groups = InlineArray<8, UInt16>(repeating: 0), rest = value
+            for index in stride(from: 7, through: 0, by: -1) {   // constant shifts: the closure form cost a third more
+                groups[index] = UInt16(truncatingIfNeeded: rest)
+                rest >>= 16
+            }
             var bestStart = 8, bestLength = 1, runStart = 0
             for index in 0...8 where index == 8 || groups[index] != 0 {
                 if index - runStart > bestLength { (bestStart, bestLength) = (runStart, index - runStart) }
@@ -103,7 +107,7 @@ public enum ClientAddress: Hashable, Sendable {
     }
 
     /// A decimal number of one to three digits, without leading zeros, at most `maximum`.
-    package static func parseDecimal<Bytes: Collection<UInt8>>(_ digits: Bytes, maximum: Int) -> Int? {
+    @inlinable package static func parseDecimal<Bytes: Collection<UInt8>>(_ digits: Bytes, maximum: Int) -> Int? {
         guard (1...3).contains(digits.count), digits.count == 1 || digits.first != UInt8(ascii: "0") else { return nil }
         var value = 0
         for byte in digits {

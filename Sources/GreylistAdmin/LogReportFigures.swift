@@ -66,11 +66,16 @@ extension LogReport {
         var found: [Seconds] = [], seen = 0, next = ages.makeIterator()
         var age = ages[0].key
         for quantile in quantiles {
-            let rank = max(1, (total * quantile.numerator + quantile.denominator - 1) / quantile.denominator)
+            let rank = Self.nearestRank(of: quantile, among: total)
             while seen < rank, let entry = next.next() { (age, seen) = (entry.key, seen + entry.value) }
             found.append(age)
         }
         return found
+    }
+
+    /// The rank (from 1) of the value at `quantile` (a fraction of 0...1) of `total` values, by the nearest-rank method.
+    static func nearestRank(of quantile: (numerator: Int, denominator: Int), among total: Int) -> Int {
+        max(1, (total * quantile.numerator + quantile.denominator - 1) / quantile.denominator)
     }
 
     /// The quantiles the report gives: median, 90th and 99th percentile, maximum.

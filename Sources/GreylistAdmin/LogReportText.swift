@@ -2,8 +2,9 @@ import Greylist
 
 /// The log report for people, and the times it reads and prints (UTC, as multilog's labels are).
 extension LogReport {
-    /// The report, one line each; `top` is how many clients and kinds of error to list.
-    public func text(top: Int = 10) -> [String] {
+    /// The report, one line each; `top` is how many clients, whitelist entries and kinds of error to list; the
+    /// entries of `whitelist` that passed nobody are counted and listed too.
+    public func text(top: Int = 10, whitelist: WhitelistListing? = nil) -> [String] {
         var output: [String] = []
         let period = if let firstTime, let lastTime {
             "from \(UTCTime.format(firstTime)) to \(UTCTime.format(lastTime))"
@@ -21,6 +22,7 @@ extension LogReport {
             let counts = LoggedReason.allCases.filter { count(action, $0) > 0 }.map { "\($0) \(count(action, $0))" }
             if !counts.isEmpty { output.append("  \(action): " + counts.joined(separator: ", ")) }
         }
+        output += whitelistText(top: top, listing: whitelist)
 
         let clients = clientCounts, greylisted = clients.greylisted, passed = clients.passed, never = greylisted - passed
         output.append("clients greylisted: \(greylisted)")
@@ -46,6 +48,7 @@ extension LogReport {
             }
         }
 
+        output += whatIf?.text ?? []
         if top > 0 {
             let early = mostEarlyRetries(top)
             output.append("retried too early most often:" + (early.isEmpty ? " none more than once" : ""))

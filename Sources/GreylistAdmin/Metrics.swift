@@ -36,6 +36,7 @@ extension LogReport {
         }
         out.sample("cqgreylist_log_retry_delay_seconds_sum", [], retries.totalAge)
         out.sample("cqgreylist_log_retry_delay_seconds_count", [], Int64(retries.count))
+        whatIf?.addMetrics(to: &out)
         if let firstTime, let lastTime {
             out.gauge("cqgreylist_log_first_line_timestamp_seconds", help: "Time of the first line counted.", firstTime)
             out.gauge("cqgreylist_log_last_line_timestamp_seconds", help: "Time of the last line counted.", lastTime)
@@ -52,6 +53,36 @@ extension LogReport {
         case .relayclient, .whitelisted, .whitelist, .named, .retried, .known: action == .pass
         case .new, .early, .expired: action != .pass
         case .error: true
+        }
+    }
+}
+
+extension DelayWhatIf {
+    /// The reckoning as metrics: the delay in force, and per delay asked (label `delay`, in seconds) the summary of
+    /// what the clients that passed would have paid, the clients that would have passed too and those unknown.
+    func addMetrics(to out: inout PrometheusText) {
+        out.gauge("cqgreylist_log_what_if_delay_in_force_seconds", help: "The delay the log was written under.", delayInForce)
+        let outcomes = self.outcomes
+        let delayPaid = "cqgreylist_log_what_if_retry_delay_seconds"
+        out.family(delayPaid, .summary, help: "What the clients a retry passed would have paid with the delay given (a lower bound "
+            + "where cqgreylist_log_what_if_clients_unknown is not 0).")
+        for outcome in outcomes {
+            let delay = ("delay", "\(outcome.delay)")
+            for (quantile, age) in zip(LogReport.quantiles, Self.figures(outcome.paid, at: LogReport.quantiles.map { $0.fraction }) ?? []) {
+                out.sample(delayPaid, [delay, ("quantile", quantile.label)], age)
+            }
+            out.sample(delayPaid + "_sum", [delay], outcome.paid.reduce(0, +))
+            out.sample(delayPaid + "_count", [delay], Int64(outcome.paid.count))
+        }
+        let counts: [(String, String, (Outcome) -> Int)] = [
+            ("cqgreylist_log_what_if_clients_passed_too", "Clients no retry passed that retried at or after the delay given.",
+             { $0.passedToo }),
+            ("cqgreylist_log_what_if_clients_unknown", "Clients a retry passed younger than the delay given: what they would have paid is unknown.",
+             { $0.unknown }),
+        ]
+        for (name, help, count) in counts {
+            out.family(name, .gauge, help: help)
+            for outcome in outcomes { out.sample(name, [("delay", "\(outcome.delay)")], Int64(count(outcome))) }
         }
     }
 }

@@ -58,7 +58,7 @@ public struct SPFExpansion {
 
     /// The networks `domain`'s SPF record authorizes, and notes on terms that left networks out.
     public static func networks(authorizedBy domain: HostName, lookup: DNSLookup, cap: SPFCap = SPFCap()) throws(SPFError) -> SPFAuthorization {
-        var expansion = SPFExpansion(lookup: lookup, entry: "spf:\(domain)")
+        var expansion = SPFExpansion(lookup: lookup, entry: Whitelist.spfEntry(domain))
         let found = try expansion.evaluate(DNSName(domain), chain: [DNSName(domain)], via: [])
         var seen = Set<Network>()
         var networks: [SPFNetwork] = []

@@ -1,39 +1,52 @@
 import Greylist
 
-/// Splits text into numbered lines without their LF, holding at most `limit + 1` bytes of a line: a longer
-/// line is cut there (so it still reads as too long) and the rest of it is skipped, whatever its length.
+/// Splits text, fed a chunk at a time, into numbered lines without their LF, holding at most `limit + 1` bytes of
+/// a line: a longer line is cut there (so it still reads as too long) and the rest of it is skipped, whatever its
+/// length.
 public struct LineSplitter: Sendable {
     /// The longest line passed on whole.
     public let limit: Int
+    private var chunk: ArraySlice<UInt8> = []
     private var partial: [UInt8] = []
+    private var partialTaken = false
     private var number = 0
 
     /// A splitter for lines of at most `limit` bytes.
     public init(limit: Int = Whitelist.maximumLineLength) { self.limit = limit }
 
-    /// Calls `body` with each line that ends in `chunk`, keeping the start of an unfinished one for the next chunk.
-    public mutating func split(_ chunk: ArraySlice<UInt8>, _ body: (_ line: ArraySlice<UInt8>, _ number: Int) -> Void) {
-        var start = chunk.startIndex
-        while let newline = chunk[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            number += 1
-            if partial.isEmpty {
-                body(chunk[start..<min(newline, start + limit + 1)], number)
-            } else {
-                keep(chunk[start..<newline])
-                body(partial[...], number)
-                partial.removeAll(keepingCapacity: true)
-            }
-            start = newline + 1
+    /// Takes the next chunk of text, once `nextLine` has used up the one before.
+    public mutating func feed(_ chunk: ArraySlice<UInt8>) { self.chunk = chunk }
+
+    /// The next line that ends in the text fed, and its number; nil when the chunk is used up, whose unfinished
+    /// line is kept for the next. A line is valid until the next call.
+    public mutating func nextLine() -> (line: ArraySlice<UInt8>, number: Int)? {
+        dropTakenPartial()
+        guard let newline = chunk.firstIndex(of: UInt8(ascii: "\n")) else {
+            keep(chunk)
+            chunk = []   // the reader may reuse its buffer now
+            return nil
         }
-        keep(chunk[start...])
+        let start = chunk.startIndex
+        number += 1
+        defer { chunk = chunk[(newline + 1)...] }
+        guard !partial.isEmpty else { return (chunk[start..<min(newline, start + limit + 1)], number) }
+        keep(chunk[start..<newline])
+        partialTaken = true
+        return (partial[...], number)
     }
 
-    /// Calls `body` with the last line, if the text did not end with a LF.
-    public mutating func finish(_ body: (_ line: ArraySlice<UInt8>, _ number: Int) -> Void) {
-        guard !partial.isEmpty else { return }
+    /// The last line, if the text did not end with a LF.
+    public mutating func finish() -> (line: ArraySlice<UInt8>, number: Int)? {
+        dropTakenPartial()
+        guard !partial.isEmpty else { return nil }
         number += 1
-        body(partial[...], number)
-        partial.removeAll()
+        partialTaken = true
+        return (partial[...], number)
+    }
+
+    private mutating func dropTakenPartial() {
+        if partialTaken { partial.removeAll(keepingCapacity: true) }
+        partialTaken = false
     }
 
     private mutating func keep(_ bytes: ArraySlice<UInt8>) {
@@ -52,13 +65,22 @@ public struct SourceLine: Hashable, Sendable {
     public init(source: Int, line: Int) { (self.source, self.line) = (source, line) }
 }
 
+/// What a good whitelist line puts in the cdb.
+public enum WhitelistRecords {
+    /// The networks an address or network entry means (more than one only for a tcprules range), each stored with
+    /// the entry as value.
+    case networks(Network, more: [Network], entry: ArraySlice<UInt8>)
+    /// A host-name entry's pattern, stored with the entry.
+    case host(HostPattern, entry: ArraySlice<UInt8>)
+    /// The networks an `spf:` entry expanded to, each stored with where it came from.
+    case authorized([(network: Network, value: [UInt8])])
+}
+
 /// One pass over a whitelist's lines, from one source or several in turn (`startSource`): what each good line
-/// means, every bad line as `source:line: reason`
-/// (the first `errorLimit` kept), the counts, warnings where an SPF record reached one of RFC 7208's limits, and
-/// with `verbose` duplicate and covered entries and SPF terms that left networks out. A host-name entry that
-/// `isPublicSuffix` says is a public suffix (`.co.uk`, `.github.io`) is a bad line: anyone can register a name below it. An `spf:` line is expanded with `lookup` the first time; a second pass over the same
-/// lines is given the first's `expansions`, so it makes no lookups and cannot see other answers (an `spf:` line
-/// that names another domain than in the first pass, the file changed meanwhile, is a bad line).
+/// means, every bad line as `source:line: reason` (the first `errorLimit` kept), the counts, warnings where an SPF
+/// record reached one of RFC 7208's limits, and with `verbose` duplicate and covered entries and SPF terms that
+/// left networks out. A host-name entry that `isPublicSuffix` says is a public suffix (`.co.uk`, `.github.io`) is
+/// a bad line: anyone can register a name below it. An `spf:` line is expanded with `lookup`.
 public struct WhitelistCompilation {
     /// At most this many bad lines are kept.
     public static let errorLimit = 100
@@ -79,93 +101,78 @@ public struct WhitelistCompilation {
     public private(set) var temporaryErrorCount = 0
     /// How many lines held an entry, how many networks they meant, and how many were host names.
     public private(set) var entries = 0, networks = 0, hostNames = 0
-    /// The expansion of each `spf:` line, by source and line number.
-    public private(set) var expansions: [SourceLine: SPFAuthorization]
     /// Where an SPF record reached one of RFC 7208's limits, as `source:line: spf:domain: …`.
     public private(set) var warnings: [String] = []
     /// What one `spf:` line may whitelist in all.
     public let spfCap: SPFCap
     private let lookup: DNSLookup?
     private let isPublicSuffix: ((HostName) -> Bool)?
-    /// Whether this is a second pass, given the first's expansions.
-    private let isRecheck: Bool
     private var seen: [Network: Origin] = [:]
     private var seenHosts: [HostPattern: Origin] = [:]
     private var duplicates: [String] = []
     private var notes: [String] = []
 
-    /// An empty pass over `source`, expanding `spf:` lines with `lookup` within `spfCap`, or taking them from a
-    /// first pass's `expansions`; host-name entries are checked with `isPublicSuffix` if given.
+    /// An empty pass over `source`, expanding `spf:` lines with `lookup` within `spfCap`; host-name entries are
+    /// checked with `isPublicSuffix` if given.
     public init(source: String, maskingHostBits: Bool = false, verbose: Bool = false,
-                lookup: DNSLookup? = nil, expansions: [SourceLine: SPFAuthorization]? = nil, spfCap: SPFCap = SPFCap(),
-                isPublicSuffix: ((HostName) -> Bool)? = nil) {
+                lookup: DNSLookup? = nil, spfCap: SPFCap = SPFCap(), isPublicSuffix: ((HostName) -> Bool)? = nil) {
         (self.source, self.maskingHostBits, self.verbose) = (source, maskingHostBits, verbose)
-        (self.lookup, self.expansions, isRecheck) = (lookup, expansions ?? [:], expansions != nil)
-        (self.spfCap, self.isPublicSuffix) = (spfCap, isPublicSuffix)
+        (self.lookup, self.spfCap, self.isPublicSuffix) = (lookup, spfCap, isPublicSuffix)
     }
 
     /// Starts the lines of the source after the one being read (the first is named to `init`), named `name` in
-    /// messages: its line numbers start again from 1. A second pass must be given the sources in the first's order.
+    /// messages: its line numbers start again from 1.
     public mutating func startSource(_ name: String) {
         sourceIndex += 1
         source = name
     }
 
-    /// Parses line `number`, calling `network` with each network it means and the value to store with it (the
-    /// entry, or where an SPF network came from) and `host` with a host pattern and its entry; a bad line is recorded.
-    public mutating func add(_ line: ArraySlice<UInt8>, number: Int,
-                             _ network: (_ network: Network, _ value: ArraySlice<UInt8>) -> Void = { _, _ in },
-                             host: (_ pattern: HostPattern, _ entry: ArraySlice<UInt8>) -> Void = { _, _ in }) {
+    /// Parses line `number`: what it puts in the cdb, nil for a blank or bad line (a bad one is recorded). The
+    /// records are valid until the next call.
+    @discardableResult
+    public mutating func add(_ line: ArraySlice<UInt8>, number: Int) -> WhitelistRecords? {
         do throws(WhitelistError) {
-            let parsed = try Whitelist.parseLine(line, maskingHostBits: maskingHostBits) { found, entry in
-                networks += 1
-                network(found, entry)
-                if verbose { note(found, entry: entry, line: number) }
+            var first: Network?, more: [Network] = []   // more: a tcprules range's other networks
+            let parsed = try Whitelist.parseLine(line, maskingHostBits: maskingHostBits) { network, _ in
+                if first == nil { first = network } else { more.append(network) }
             }
-            guard let parsed else { return }
+            guard let parsed else { return nil }
             entries += 1
             switch parsed.name {
             case nil:
-                break
+                guard let first else { preconditionFailure("an address or network entry means one network or more") }
+                networks += 1 + more.count
+                if verbose { for network in [first] + more { note(network, entry: parsed.entry, line: number) } }
+                return .networks(first, more: more, entry: parsed.entry)
             case .host(let pattern)?:
                 if let isPublicSuffix, isPublicSuffix(pattern.name) {
                     throw WhitelistError("bad host name \(LogLine.quoted(pattern.text)): \(pattern.name) is a public suffix: anyone can register a name below it")
                 }
                 hostNames += 1
-                host(pattern, parsed.entry)
                 if verbose { note(pattern, entry: parsed.entry, line: number) }
+                return .host(pattern, entry: parsed.entry)
             case .spf(let domain)?:
-                let expansion = try spfExpansion(of: domain, line: number)
+                let expansion = try spfExpansion(of: domain)
                 warnings += expansion.warnings.map { "\(source):\(number): spf:\(domain): \($0)" }
                 if verbose { notes += expansion.notes.map { "\(source):\(number): spf:\(domain): \($0)" } }
-                for found in expansion.networks {
-                    networks += 1
-                    let value = Array(found.origin.utf8.prefix(Whitelist.maximumLineLength))
-                    network(found.network, value[...])
-                    if verbose { note(found.network, entry: value[...], line: number) }
-                }
+                networks += expansion.networks.count
+                let records = expansion.networks.map { ($0.network, Array($0.origin.utf8.prefix(Whitelist.maximumLineLength))) }
+                if verbose { for (found, value) in records { note(found, entry: value[...], line: number) } }
+                return .authorized(records)
             }
         } catch {
             errorCount += 1
             if error.isTemporary { temporaryErrorCount += 1 }
             if sourcesWithErrors.last != source { sourcesWithErrors.append(source) }
             if errors.count < Self.errorLimit { errors.append("\(source):\(number): \(error.reason)") }
+            return nil
         }
     }
 
-    private mutating func spfExpansion(of domain: HostName, line: Int) throws(WhitelistError) -> SPFAuthorization {
-        let changed = "the whitelist changed while it was compiled: try again"
-        let key = SourceLine(source: sourceIndex, line: line)
-        if isRecheck {
-            guard let known = expansions[key] else { throw WhitelistError("spf:\(domain): \(changed) (the line was no spf: entry)") }
-            guard known.domain == domain else { throw WhitelistError("spf:\(domain): \(changed) (the line was spf:\(known.domain))") }
-            return known
-        }
+    private func spfExpansion(of domain: HostName) throws(WhitelistError) -> SPFAuthorization {
         guard let lookup else { throw WhitelistError("spf:\(domain): no DNS lookups in this pass") }
         do {
-            let found = try SPFExpansion.networks(authorizedBy: domain, lookup: lookup, cap: spfCap)
-            expansions[key] = found
-            return found
+            return try SPFExpansion.networks(authorizedBy: domain, lookup: lookup, cap: spfCap)
         } catch {
             throw WhitelistError("spf:\(domain): \(error.reason)", isTemporary: error.isTemporary)
         }

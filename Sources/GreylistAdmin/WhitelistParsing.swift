@@ -6,6 +6,13 @@ public struct WhitelistLine: Equatable, Sendable {
     public let entry: ArraySlice<UInt8>
     /// What a host-name or SPF entry names; nil for addresses and networks.
     public let name: NamedEntry?
+
+    /// The entry as the cdb stores it with its keys and a whitelist pass names it in the log: its text, or for
+    /// an `spf:` line the canonical `spf:domain` (an SPF network's stored value goes on with the terms that led to it).
+    public var storedEntry: String {
+        if case .spf(let domain)? = name { return Whitelist.spfEntry(domain) }
+        return String(decoding: entry, as: UTF8.self)
+    }
 }
 
 /// A whitelist entry that names no networks by itself.
@@ -72,6 +79,9 @@ public enum Whitelist {
             throw WhitelistError("bad host name \(quoted(entry)): \(error.reason)")
         }
     }
+
+    /// An `spf:` line's entry as the cdb stores it: `spf:` and the domain's canonical spelling.
+    public static func spfEntry(_ domain: HostName) -> String { "spf:\(domain)" }
 
     private static let spfPrefix: [UInt8] = [UInt8(ascii: "s"), UInt8(ascii: "p"), UInt8(ascii: "f")]
 

@@ -1,4 +1,4 @@
-// tinycdb: the bounded lookup the wrapper makes, the sequential dump, the atomic writer.
+// tinycdb: the bounded lookup the wrapper makes, and the sequential dump.
 // The Interop*.swift files are the only ones that touch pointers.
 import CSystem
 import Greylist
@@ -95,52 +95,5 @@ public func forEachCDBRecord(atPath path: String, maximumLength: Int,
         guard more > 0 else { return true }
         let key = try unsafe bytes(at: database.cdb_kpos, count: database.cdb_klen)
         body(key, try unsafe bytes(at: database.cdb_vpos, count: database.cdb_vlen))
-    }
-}
-
-/// The temp file of the cdb being written, as a C string made before the file is, for the signal handler.
-nonisolated(unsafe) private var temporaryCDBPath: UnsafeMutablePointer<CChar>? = nil
-
-/// From now on SIGINT, SIGTERM and SIGHUP remove the temp file of a cdb being written, then exit 111. For the
-/// tools that write cdbs; the handler calls only `unlink(2)` and `_exit(2)`. Calls `sigaction(2)`.
-public func removeTemporaryCDBOnTermination() {
-    _ = unsafe temporaryCDBPath  // a global is initialized on first use: here, not in the handler
-    var action = sigaction()
-    unsafe cqgreylist_set_handler(&action) { _ in
-        if let path = unsafe temporaryCDBPath { unsafe unlink(path) }
-        _exit(ExitStatus.systemError.rawValue)
-    }
-    unsafe sigfillset(&action.sa_mask)
-    for signal in [SIGINT, SIGTERM, SIGHUP] { unsafe sigaction(signal, &action, nil) }
-}
-
-/// A temp name beside `path` that no other run holds: `path.tmp.PID.RANDOM` (the random part from
-/// `getrandom(2)`), so one left by a killed run never blocks the next.
-public func uniqueTemporaryPath(besides path: String) -> String {
-    path + ".tmp.\(getpid()).\(String(UInt64.random(in: .min ... .max), radix: 16))"
-}
-
-/// Writes a cdb at `path` atomically (`writeFileAtomically`), filled by `body` through `add`: if `body` returns
-/// false or anything fails (or, with `removeTemporaryCDBOnTermination`, a signal ends the process), the temp file
-/// is removed and `path` is left as it was. Calls `cdb_make_add(3)`.
-public func writeCDB(atPath path: String, temporaryPath: String? = nil,
-                     _ body: (_ add: (_ key: [UInt8], _ value: ArraySlice<UInt8>) -> Void) -> Bool) throws(FileError) -> Bool {
-    let temporary = temporaryPath ?? uniqueTemporaryPath(besides: path)
-    let cPath = unsafe strdup(temporary)
-    unsafe temporaryCDBPath = cPath
-    defer { unsafe temporaryCDBPath = nil; unsafe free(cPath) }
-    return try writeFileAtomically(atPath: path, temporaryPath: temporary) { (fd) throws(Errno) in
-        var maker = unsafe cdb_make(), failure: Errno?
-        unsafe cdb_make_start(&maker, fd)
-        let complete = body { key, value in
-            let added = unsafe key.withUnsafeBytes { key in
-                unsafe value.withUnsafeBytes { unsafe cdb_make_add(&maker, key.baseAddress, UInt32(key.count), $0.baseAddress, UInt32($0.count)) }
-            }
-            if added < 0 && failure == nil { failure = Errno(rawValue: cqgreylist_errno()) }
-        }
-        if let failure { throw failure }
-        guard complete else { return false }
-        _ = try valueOrErrno { unsafe cdb_make_finish(&maker) }
-        return true
     }
 }

@@ -2,7 +2,7 @@ import Greylist
 
 /// The compiled whitelist (DESIGN §5): a cdb of canonical CIDR keys and host-name keys, each with the entry it
 /// came from as value, and the reserved records of the prefix lengths and host-name label counts present. The
-/// one place that writes, looks up and dumps it.
+/// one place that looks it up and dumps it; the compiler writes it with `WhitelistWriter` (GreylistTools).
 public struct WhitelistDatabase: Sendable {
     /// The cdb's path.
     public let path: String
@@ -78,35 +78,6 @@ public struct WhitelistDatabase: Sendable {
             }
         } catch {
             throw readError(error.description)
-        }
-    }
-
-    /// Writes a compiled whitelist atomically (see `writeCDB`): each network `body` adds, under its key with its
-    /// value, each host pattern under its key with its entry, then the prefix-lengths record (and the host-labels
-    /// record, if there are host patterns). Nothing is written if `body` returns false.
-    public func write(temporaryPath: String? = nil,
-                      _ body: (_ add: (_ network: Network, _ value: ArraySlice<UInt8>) -> Void,
-                               _ addHost: (_ pattern: HostPattern, _ entry: ArraySlice<UInt8>) -> Void) -> Bool) throws(FileError) -> Bool {
-        var lengths = PrefixLengths()
-        var labels = HostLabels()
-        var key: [UInt8] = []
-        return try writeCDB(atPath: path, temporaryPath: temporaryPath) { add in
-            let complete = withoutActuallyEscaping(add) { add in
-                body({ network, value in
-                    key.removeAll(keepingCapacity: true)
-                    network.appendKey(to: &key)
-                    add(key, value)
-                    lengths.insert(network)
-                }, { pattern, entry in
-                    key.removeAll(keepingCapacity: true)
-                    pattern.appendKey(to: &key)
-                    add(key, entry)
-                    labels.insert(pattern)
-                })
-            }
-            add(PrefixLengths.key, lengths.bytes[...])
-            if !labels.isEmpty { add(HostLabels.key, labels.bytes[...]) }
-            return complete
         }
     }
 

@@ -15,10 +15,11 @@ struct MkWhitelist: QmailCommand {
             192.0.2.4-7, 192.0.2-3.; a host name mail.example.org or a domain with every name below it .example.org \
             (matched against TCPREMOTEHOST: run tcpserver with -p, or anyone can claim a name; a public suffix such \
             as .co.uk is refused); spf:example.com (the networks the domain's SPF record authorizes, looked up now, \
-            at most --spf-max-ipv4 and --spf-max-ipv6 in all) ('#' starts a comment). Every line is \
-            checked and every SPF record looked up first; then the cdb is written to a temp file beside it, synced \
-            and renamed. On any error (a failed DNS lookup too) nothing is written and the old cdb stays. Exit \
-            status: 0 done (or --check matched), 1 --check did not match, 100 bad input, 111 system error.
+            at most --spf-max-ipv4 and --spf-max-ipv6 in all) ('#' starts a comment). Each line is \
+            checked, and its SPF record looked up, as the cdb is written to a temp file beside it; the file is \
+            synced and renamed once every line was good. On any error (a failed DNS lookup too) the temp file is \
+            removed and the old cdb stays. Exit status: 0 done (or --check matched), 1 --check did not match, \
+            100 bad input, 111 system error.
             """,
         version: "cqgreylist-mkwhitelist \(cqgreylistVersion)")
 

@@ -27,7 +27,7 @@ extension Report {
     static func read(_ path: String, threads: Int, into report: inout LogReport, take: (Part) -> Void) {
         let chunks = Int(((regularFileSize(atPath: path) ?? 0) + chunkSize - 1) / chunkSize)
         let shelf = ChunkShelf(chunks: chunks, tables: (0..<threads).map { report.lendClients(to: $0, of: threads) })
-        let empty = LogReport(since: report.since, until: report.until, window: report.window, holdingClientChangesFor: threads)
+        let empty = report.emptyCopy(holdingClientChangesFor: threads)
         let group = DispatchGroup()
         for thread in 0..<threads {   // a queue each: each runs on a thread of its own, whatever the pool's width
             DispatchQueue(label: "cqgreylist-report chunks \(thread)").async(group: group) {

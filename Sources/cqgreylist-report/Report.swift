@@ -20,7 +20,11 @@ struct Report: QmailCommand {
             many came back and passed (a retried or known line timed at or after the greylisting, or following it when \
             untimed: give untimed files oldest first), and how many never did; the delay the passed ones paid (the age of their \
             retried record): median, 90th and 99th percentile, maximum and a histogram; the clients that retried \
-            too early most often; store errors and warnings. Memory grows with the distinct client keys, about 50 bytes \
+            too early most often; the connections each whitelist entry passed (with --whitelist, also the entries of those \
+            sources, parsed as cqgreylist-mkwhitelist parses them, that passed nobody); store errors and warnings. \
+            With --what-if-delay, from the ages of the early and retried lines: what the clients a retry passed would have \
+            paid with that delay, and how many clients no retry passed would have passed; for a delay longer than the one \
+            in force the log holds only lower bounds, marked >=. Memory grows with the distinct client keys, about 50 bytes \
             each, whether a large file is read by several threads or in one pass (as standard input is). Exit status: 0 done, \
             100 usage error, 111 if a file could not be read or the metrics could not be written.
             """,
@@ -41,8 +45,21 @@ struct Report: QmailCommand {
                                valueName: "TIME"))
     var window: String?
 
-    @Option(help: ArgumentHelp("List the N clients and kinds of error most frequent.", valueName: "N"))
+    @Option(help: ArgumentHelp("List the N clients, whitelist entries and kinds of error most frequent.", valueName: "N"))
     var top = 10
+
+    @Option(help: ArgumentHelp("Also list the entries of the whitelist source FILE that passed nobody (repeat for several).",
+                               valueName: "FILE"), completion: .file())
+    var whitelist: [String] = []
+
+    @Option(name: .customLong("what-if-delay"),
+            help: ArgumentHelp("Also tell what a delay of TIME would have done, from the ages logged (repeat: up to 8 delays).",
+                               valueName: "TIME"))
+    var whatIfDelays: [String] = []
+
+    @Option(help: ArgumentHelp("Take the log as written under a delay of TIME, for --what-if-delay (default 5m, or CQGREYLIST_DELAY).",
+                               valueName: "TIME"))
+    var delay: String?
 
     @Option(help: ArgumentHelp("Also write the report to FILE as Prometheus metrics.", valueName: "FILE"), completion: .file())
     var prometheus: String?
@@ -55,6 +72,13 @@ struct Report: QmailCommand {
 
     func validate() throws {
         guard top >= 0 else { throw ValidationError("bad --top value \(top): must be 0 or more") }
+        guard whatIfDelays.count <= DelayWhatIf.maximumDelays else {
+            throw ValidationError("too many --what-if-delay values: at most \(DelayWhatIf.maximumDelays)")
+        }
+        for value in whatIfDelays where (Settings.parseDuration(value) ?? 0) < 1 {
+            throw ValidationError("bad --what-if-delay value \(LogLine.quoted(value)): not a duration of 1s or more like 60, 90s, 2m or 1h")
+        }
+        guard delay == nil || !whatIfDelays.isEmpty else { throw ValidationError("--delay is for --what-if-delay") }
     }
 
     func execute() -> ExitStatus {
@@ -69,20 +93,38 @@ struct Report: QmailCommand {
         }
         let settings: Settings
         do {
-            settings = try Settings(strictly: [.window], options: window.map { [SettingValue(.window, $0)] } ?? [],
+            // The delay only for the what-if: a bad CQGREYLIST_DELAY must not stop the plain report.
+            settings = try Settings(strictly: whatIfDelays.isEmpty ? [.window] : [.window, .delay],
+                                    options: (window.map { [SettingValue(.window, $0)] } ?? []) + (delay.map { [SettingValue(.delay, $0)] } ?? []),
                                     environment: Environment(lookup: environmentValue))
         } catch {
             return fatal(error.problems.joined(separator: "; "), .badInput)
         }
+        var listing: WhitelistListing?
+        if !whitelist.isEmpty {
+            var read = WhitelistListing()
+            for path in whitelist {
+                do {
+                    var lines = try WhitelistLines(.file(path))
+                    while let (line, number) = try lines.next() { read.add(line, number: number, source: path) }
+                } catch {
+                    return fatal("unable to \(error)", .systemError)
+                }
+                if let problem = read.problem { return fatal(problem, .badInput) }
+            }
+            listing = read
+        }
 
-        var report = LogReport(since: bounds[0], until: bounds[1], window: settings.policy.window)
+        let whatIf = whatIfDelays.isEmpty ? nil : DelayWhatIf(delays: whatIfDelays.compactMap { Settings.parseDuration($0) },
+                                                              delayInForce: settings.policy.delay)
+        var report = LogReport(since: bounds[0], until: bounds[1], window: settings.policy.window, whatIf: whatIf)
         report.reserveClients(Self.clientsReserved)
         var unreadable = UnreadableLines()
         let readAll = read(into: &report, unreadable: &unreadable)
         report.finish()
         unreadable.sayHowManyMore()
         if !quiet {
-            for line in report.text(top: top) { print(line) }
+            for line in report.text(top: top, whitelist: listing) { print(line) }
         }
         if let prometheus, !writeMetrics(report.metrics, to: prometheus) { return .systemError }
         return readAll ? .ok : .systemError

@@ -77,6 +77,24 @@ final class PackageTests {
         return older
     }
 
+    /// A program missing from a package install: `--check`'s fix is the package's own way back, and works as printed.
+    func aMissingProgramsFixIsThePackages(installed package: String) throws {
+        let check = { try run("/usr/share/cqgreylist/install", ["--check"], environment: Self.environment, limit: 120) }
+        try FileManager.default.removeItem(atPath: "/var/qmail/bin/cqgreylist-report")   // the link
+        var checked = try check()
+        #expect(checked.output.contains("problem: /var/qmail/bin/cqgreylist-report is missing\n  fix: dpkg-reconfigure cqgreylist\n"),
+                "\(checked.output)")
+        #expect(try run("/usr/sbin/dpkg-reconfigure", ["-f", "noninteractive", "cqgreylist"], environment: Self.environment, limit: 120).status == 0)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/var/qmail/bin/cqgreylist-report") == "/usr/sbin/cqgreylist-report")
+
+        try FileManager.default.removeItem(atPath: "/usr/sbin/cqgreylist-report")   // the program the link names
+        checked = try check()
+        #expect(checked.output.contains("problem: /var/qmail/bin/cqgreylist-report is missing\n  fix: apt-get install --reinstall cqgreylist\n"),
+                "\(checked.output)")
+        #expect(try apt(["install", "--reinstall", package]).status == 0)
+        #expect(try check().status == 0)
+    }
+
     /// The administrator's whole round: install (first without qmail's user, then with it), a real connection
     /// through the installed wrapper, an edited whitelist and crontab, an upgrade that keeps them, remove, purge.
     @Test func installUpgradeRemovePurge() throws {
@@ -101,6 +119,7 @@ final class PackageTests {
         for program in Self.sbin {
             #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/var/qmail/bin/" + (program as NSString).lastPathComponent) == program)
         }
+        try aMissingProgramsFixIsThePackages(installed: older)
         #expect(exists("/usr/share/man/man8/cqgreylist.8.gz") && exists("/usr/share/bash-completion/completions/cqgreylist-clean"))
         #expect(try permissions("/var/qmail/cqgreylist") == 0o700)
 

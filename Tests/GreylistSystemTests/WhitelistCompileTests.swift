@@ -6,7 +6,7 @@ import GreylistAdmin
 import TestSupport
 import Testing
 
-/// The compiler's two passes: check every line, then write.
+/// The compiler's one pass: every line checked as the cdb is written, bad lines reported first.
 @Suite struct WhitelistCompileTests {
     @Test func badLinesAreReportedBeforeAnyFileIsMade() throws {
         let source = WhitelistSource.text(Array("192.0.2.7\njunk\n\(String(repeating: "1", count: 5000))\n10.".utf8))
@@ -18,7 +18,7 @@ import Testing
         }
     }
 
-    @Test func aSourceThatCannotBeReadAgainIsKeptInMemoryForTheSecondPass() throws {
+    @Test func aSourceThatCannotBeReadTwiceIsCompiledInOnePass() throws {
         let directory = try TemporaryDirectory()
         let fifo = directory.path + "/source", path = directory.path + "/w.cdb"
         #expect(mkfifo(fifo, 0o644) == 0)

@@ -114,7 +114,9 @@ struct CorruptLengthCase: CustomTestStringConvertible, Sendable {
     @Test func aCDBWithoutThePrefixIndexIsNotAWhitelist() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path + "/plain.cdb"
-        #expect(try writeCDB(atPath: path) { add in add(Array("192.0.2.7/32".utf8), Array("x".utf8)[...]); return true })
+        let writer = try CDBWriter(replacing: path)
+        try writer.add(key: Array("192.0.2.7/32".utf8), value: Array("x".utf8)[...])
+        try writer.finish()
         let expected = FileError(operation: "read", path: path,
                                  problem: "not a cqgreylist whitelist (no prefix-lengths record; made by tcprules or cdb -c?)")
         #expect(throws: expected) { try WhitelistDatabase(path: path).entry(matching: ClientAddress("192.0.2.7")!) }
@@ -127,7 +129,10 @@ struct CorruptLengthCase: CustomTestStringConvertible, Sendable {
         let path = directory.path + "/w.cdb"
         #expect(try compile(["192.0.2.7"], to: path))
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        #expect(try !writeCDB(atPath: path) { add in add(Array("k".utf8), Array("v".utf8)[...]); return false })
+        do {
+            let abandoned = try CDBWriter(replacing: path)
+            try abandoned.add(key: Array("k".utf8), value: Array("v".utf8)[...])
+        }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
         #expect(try names(in: directory) == ["w.cdb"])
         #expect(try permissions(path) == 0o644)
@@ -154,7 +159,7 @@ struct CorruptLengthCase: CustomTestStringConvertible, Sendable {
         _ = FileManager.default.createFile(atPath: victim, contents: Data("keep".utf8))
         try FileManager.default.createSymbolicLink(atPath: temporary, withDestinationPath: victim)
         #expect(throws: FileError(operation: "create", path: temporary, problem: "File exists")) {
-            try WhitelistDatabase(path: path).write(temporaryPath: temporary) { _, _ in true }
+            _ = try WhitelistWriter(WhitelistDatabase(path: path), temporaryPath: temporary)
         }
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep")
         #expect(!FileManager.default.fileExists(atPath: path))
@@ -167,10 +172,11 @@ struct CorruptLengthCase: CustomTestStringConvertible, Sendable {
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         await #expect(processExitsWith: .exitCode(111)) { [path = path as String] in
             removeTemporaryCDBOnTermination()
-            _ = try? writeCDB(atPath: path) { add in
-                add(Array("k".utf8), Array("v".utf8)[...])
+            let writer = try? CDBWriter(replacing: path)
+            try? writer?.add(key: Array("k".utf8), value: Array("v".utf8)[...])
+            withExtendedLifetime(writer) {
                 kill(getpid(), SIGTERM)
-                return true
+                while true { pause() }   // until the handler, on whichever thread takes the signal, ends the process
             }
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)

@@ -69,10 +69,9 @@ struct HostMatchCase: CustomTestStringConvertible, Sendable {
     @Test func aBadHostLabelsRecordIsReported() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path + "/w.cdb"
-        #expect(try WhitelistDatabase(path: path).write { add, _ in
-            add(Network(ClientAddress("192.0.2.0")!, prefixLength: 24), Array("192.0.2.0/24".utf8)[...])
-            return true
-        })
+        var writer = try WhitelistWriter(WhitelistDatabase(path: path))
+        try writer.add(Network(ClientAddress("192.0.2.0")!, prefixLength: 24), value: Array("192.0.2.0/24".utf8)[...])
+        try writer.finish()
         // Append a junk host-labels record by rewriting the cdb with tinycdb's own tool.
         let rewritten = try Process.run(URL(fileURLWithPath: "/bin/sh"), arguments: ["-c",
             "{ cdb -d '\(path)' | sed '$d'; echo '+11,5:host-labels->junk!'; echo; } | cdb -c '\(path)'"])

@@ -23,16 +23,20 @@ struct SplitCase: CustomTestStringConvertible, Sendable {
     func splitsIntoBoundedLines(_ row: SplitCase) {
         var splitter = LineSplitter()
         var lines: [String] = []
-        let body = { (line: ArraySlice<UInt8>, number: Int) in lines.append("\(number) " + String(decoding: line, as: UTF8.self)) }
-        for chunk in row.chunks { splitter.split(Array(chunk.utf8)[...], body) }
-        splitter.finish(body)
+        func take(_ line: (line: ArraySlice<UInt8>, number: Int)) { lines.append("\(line.number) " + String(decoding: line.line, as: UTF8.self)) }
+        for chunk in row.chunks {
+            splitter.feed(Array(chunk.utf8)[...])
+            while let line = splitter.nextLine() { take(line) }
+        }
+        if let last = splitter.finish() { take(last) }
         #expect(lines == row.lines)
     }
 
     @Test func anOverlongLineIsAnErrorAndTheNextLineCounts() {
         var compilation = WhitelistCompilation(source: "w")
         var splitter = LineSplitter()
-        splitter.split(Array((Self.long + Self.long + "\n192.0.2.7\n").utf8)[...]) { compilation.add($0, number: $1) }
+        splitter.feed(Array((Self.long + Self.long + "\n192.0.2.7\n").utf8)[...])
+        while let (line, number) = splitter.nextLine() { compilation.add(line, number: number) }
         #expect(compilation.errors == ["w:1: line longer than 1000 bytes"] && compilation.entries == 1)
     }
 }

@@ -1,0 +1,40 @@
+/// The text of a log line's field (a client key, a whitelist entry) as a dictionary key, made without a String
+/// (no validation, no allocation): up to 24 bytes (nearly all) held inline in a `ClientKey`, longer ones as bytes.
+/// The field is printable ASCII, as the wrapper writes it.
+enum FieldKey: Hashable, Sendable {
+    case short(ClientKey), long([UInt8])
+
+    /// The field at `range` of `line`.
+    init(_ line: Span<UInt8>, _ range: Range<Int>) {
+        if let short = ClientKey(line, range) {
+            self = .short(short)
+            return
+        }
+        var bytes: [UInt8] = []
+        for index in range { bytes.append(line[index]) }
+        self = .long(bytes)
+    }
+
+    /// The field as text.
+    var text: String {
+        switch self {
+        case .short(let key): key.text
+        case .long(let bytes): String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
+    static func == (a: FieldKey, b: FieldKey) -> Bool {
+        switch (a, b) {
+        case (.short(let a), .short(let b)): a == b
+        case (.long(let a), .long(let b)): a == b
+        default: false
+        }
+    }
+
+    func hash(into hasher: inout Hasher) {
+        switch self {
+        case .short(let key): hasher.combine(key.hash(seed: 0))
+        case .long(let bytes): hasher.combine(bytes)
+        }
+    }
+}
