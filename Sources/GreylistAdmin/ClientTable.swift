@@ -1,81 +1,36 @@
-/// A record key of up to 24 bytes (every IPv4 key, IPv6 /64 prefixes) as the log spells it, held in three
-/// words: a report makes one per greylisting and pass line, and a String would cost more than parsing the line
-/// (validated and copied: about 400 ns, measured). Longer keys (rare) are kept apart as bytes.
-struct ClientKey: Equatable, Sendable {
-    /// The bytes, zero-padded (a key is printable ASCII: no zero byte in it, so no length is needed).
-    private var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
-
-    /// The free slot's mark in a `ClientTable`: no key.
-    init() {}
-
-    /// Whether this is the free slot's mark.
-    var isFree: Bool { words.0 == 0 }
-
-    /// The first 8 bytes.
-    var firstWord: UInt64 { words.0 }
-
-    /// The key at `range` of `line`; nil if it is longer than 24 bytes.
-    init?(_ line: Span<UInt8>, _ range: Range<Int>) {
-        guard range.count <= 24 else { return nil }
-        /// The up to 8 bytes from `start` on, the first in the lowest bits.
-        func word(from start: Int) -> UInt64 {
-            var word: UInt64 = 0, index = min(start + 8, range.upperBound)
-            while index > start {
-                index -= 1
-                word = word << 8 | UInt64(line[index])
-            }
-            return word
-        }
-        words = (word(from: range.lowerBound), word(from: range.lowerBound + 8), word(from: range.lowerBound + 16))
-    }
-
-    /// The key as text.
-    var text: String {
-        var text = ""
-        for index in 0..<24 {
-            let word = index < 8 ? words.0 : index < 16 ? words.1 : words.2
-            let byte = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
-            if byte == 0 { break }
-            text.unicodeScalars.append(Unicode.Scalar(byte))
-        }
-        return text
-    }
-
-    static func == (a: ClientKey, b: ClientKey) -> Bool { a.words == b.words }
-
-    /// Whether this key comes before `other` in byte order (as their texts do).
-    func precedes(_ other: ClientKey) -> Bool {
-        (words.0.byteSwapped, words.1.byteSwapped, words.2.byteSwapped) < (other.words.0.byteSwapped, other.words.1.byteSwapped,
-                                                                            other.words.2.byteSwapped)
-    }
-
-    /// The key's hash under a secret `seed`: a multiply and shift round per word, and one more so that every
-    /// bit of the last word reaches the low bits a table uses (a tenth of `Hasher`'s time here, measured; the
-    /// seed keeps keys from being crafted to collide).
-    func hash(seed: UInt64) -> Int {
-        var hash = (seed ^ words.0) &* 0x9E37_79B9_7F4A_7C15
-        hash = (hash ^ hash >> 29 ^ words.1) &* 0xBF58_476D_1CE4_E5B9
-        hash = (hash ^ hash >> 31 ^ words.2) &* 0x94D0_49BB_1331_11EB
-        hash = (hash ^ hash >> 32) &* 0xD6E8_FEB8_6659_FD93
-        return Int(truncatingIfNeeded: hash ^ hash >> 32)
-    }
-}
-
-/// Client tallies by key in one array of key and tally side by side (open addressing, linear probing): a
+/// Client tallies by key, in 32-byte slots of key and tally side by side (open addressing, linear probing): a
 /// lookup in a table bigger than the processor's caches then misses once, not once for the key and once for the
-/// tally as in a Dictionary. Changes wait in batches: the slots of a batch are read all together first, so that
-/// their cache misses overlap instead of following one another (a report's main cost otherwise). Keys are
-/// hashed under a seed `Hasher` draws per process, so crafted keys cannot flood it.
-struct ClientTable: Sendable {
-    typealias Slot = (key: ClientKey, tally: LogReport.ClientTally)
-    /// Keys and tallies; an all-zero key marks a free slot (a key is never empty).
-    private var slots = [Slot](repeating: (ClientKey(), LogReport.ClientTally()), count: 16)
-    private var count = 0
-    /// Changes not made yet, in order, with their key's hash.
-    private var waiting: [(key: ClientKey, hash: Int, change: LogReport.ClientTally.Change)] = []
+/// tally as in a Dictionary. The slots are cut in `shardCount` shards by the keys' hash, each grown on its own by
+/// half when 7/8 full: the table stays at least 7/12 full (at most 55 bytes a client), and a growth never holds
+/// twice the table. A log read in chunks by several threads gives each thread the shards it owns (`owned(by:of:)`).
+/// Changes wait in batches: the slots of a batch are read all together first, so that their cache misses overlap
+/// instead of following one another (a report's main cost otherwise). Keys are hashed under a seed `Hasher` draws
+/// per process, so crafted keys cannot flood it.
+public struct ClientTable: Sendable {
+    /// A key and its tally; a `kind` of 0 marks a free slot.
+    struct Slot {
+        var bits: UInt64 = 0
+        var tally = LogReport.ClientTally()
+        var kind: UInt8 = 0
+    }
+
+    /// A part of the table: the keys whose hash starts with its number.
+    struct Shard {
+        var slots = [Slot](repeating: Slot(), count: 16)
+        var count = 0
+    }
+
+    /// A line's change to the tally of a key (24 bytes).
+    typealias Change = (key: ClientKey, change: LogReport.ClientTally.Change)
+
+    static let shardCount = 64
+    private var shards = [Shard](repeating: Shard(), count: shardCount)
+    /// Changes not made yet, in order.
+    private var waiting: [Change] = []
     /// Bits of the slots a batch looked at: kept, so that the reads are made.
     private var looked: UInt64 = 0
-    private let seed: UInt64 = {
+    /// The seed of the keys' hashes, the same for every table of the process (chunks hash for their owners).
+    static let seed: UInt64 = {
         var hasher = Hasher()
         hasher.combine(0)
         return UInt64(truncatingIfNeeded: hasher.finalize())
@@ -86,64 +41,106 @@ struct ClientTable: Sendable {
 
     /// Makes room for `count` keys at once.
     mutating func reserve(_ count: Int) {
-        var size = slots.count
-        while size * 7 < count * 8 { size *= 2 }
-        if size > slots.count { resize(to: size) }
+        let size = count / Self.shardCount * 8 / 7 + 1
+        for index in shards.indices where shards[index].slots.count < size { resize(index, to: size) }
     }
+
+    /// The shard of a key's hash: its top bits (6 of them for 64 shards).
+    static func shard(_ hash: Int) -> Int { Int(UInt64(UInt(bitPattern: hash)) >> UInt64(64 - shardCount.trailingZeroBitCount)) }
+
+    /// The thread of `owners` that makes the changes to `key`'s tally when a log is read in chunks.
+    static func owner(of key: ClientKey, among owners: Int) -> Int { shard(key.hash(seed: seed)) % owners }
+
+    /// The slot of a key's hash in a shard of `size` slots: its low 32 bits scaled to the size.
+    static func slot(_ hash: Int, size: Int) -> Int { Int((UInt64(UInt32(truncatingIfNeeded: hash)) &* UInt64(size)) >> 32) }
 
     /// Changes the tally of `key` (starting an empty one if it has none), now or with the batch it joins.
     mutating func update(_ key: ClientKey, _ change: LogReport.ClientTally.Change) {
-        waiting.append((key, key.hash(seed: seed), change))
+        waiting.append((key, change))
         if waiting.count == Self.batch { makeWaitingChanges() }
     }
 
     /// Makes the changes that wait, in order.
     mutating func makeWaitingChanges() {
-        var mask = slots.count - 1
-        for change in waiting {   // independent reads, their misses overlapping: the key, and the tally (a slot may span two cache lines)
-            let slot = slots[change.hash & mask]
-            looked |= slot.key.firstWord | UInt64(slot.tally.earlyRetries)
+        for (key, _) in waiting {   // independent reads, their misses overlapping
+            let hash = key.hash(seed: Self.seed), shard = Self.shard(hash)
+            let slot = shards[shard].slots[Self.slot(hash, size: shards[shard].slots.count)]
+            looked |= slot.bits | UInt64(slot.tally.earlyRetries)
         }
-        for (key, hash, change) in waiting {
-            var index = hash & mask
-            while !slots[index].key.isFree && slots[index].key != key { index = (index + 1) & mask }
-            if slots[index].key.isFree {
-                slots[index].key = key
-                count += 1
-            }
-            slots[index].tally.apply(change)
-            if count * 8 > slots.count * 7 {
-                resize(to: slots.count * 2)
-                mask = slots.count - 1
-            }
+        for (key, change) in waiting {
+            let (shard, index) = slot(of: key)
+            shards[shard].slots[index].tally.apply(change)
         }
         waiting.removeAll(keepingCapacity: true)
     }
 
-    /// Takes in `other`'s tallies, each following this table's of the same key. The table is first made at
-    /// least as large as `other`'s: keys taken in `other`'s order (its hash order) into a smaller table would fill
-    /// it in long runs.
-    mutating func merge(_ other: ClientTable) {
-        if slots.count < other.slots.count { resize(to: other.slots.count) }
-        for (key, tally) in other.entries { update(key, .followedBy(tally)) }
+    /// The shard and slot of `key`, which it is given if it has none (its shard grown first if it is full).
+    private mutating func slot(of key: ClientKey) -> (shard: Int, index: Int) {
+        let hash = key.hash(seed: Self.seed), shard = Self.shard(hash)
+        if (shards[shard].count + 1) * 8 > shards[shard].slots.count * 7 {
+            resize(shard, to: shards[shard].slots.count + shards[shard].slots.count / 2)
+        }
+        let size = shards[shard].slots.count
+        var index = Self.slot(hash, size: size)
+        while shards[shard].slots[index].kind != 0
+                && (shards[shard].slots[index].kind != key.kind || shards[shard].slots[index].bits != key.bits) {
+            index = index + 1 == size ? 0 : index + 1
+        }
+        if shards[shard].slots[index].kind == 0 {
+            (shards[shard].slots[index].bits, shards[shard].slots[index].kind) = (key.bits, key.kind)
+            shards[shard].count += 1
+        }
+        return (shard, index)
+    }
+
+    /// Makes the changes `part` held for `owner` of `owners` (see `LogReport.init(since:until:window:holdingClientChangesFor:)`)
+    /// to the tallies this table holds as that owner (`owned(by:of:)`), in order.
+    public mutating func apply(changesHeldBy part: LogReport, owner: Int, of owners: Int) {
+        precondition(part.heldClientChanges.count == owners, "held for as many owners")
+        for (key, change) in part.heldClientChanges[owner] { update(key, change) }
         makeWaitingChanges()
     }
 
-    /// The keys and their tallies, in no particular order (with every change made).
-    var entries: LazyFilterSequence<[Slot]> {
-        var table = self
-        if !table.waiting.isEmpty { table.makeWaitingChanges() }   // copies the slots: only when changes wait
-        return table.slots.lazy.filter { !$0.key.isFree }
+    /// The shards `owner` of `owners` makes the changes to (every `owners`th), taken out of this table.
+    public mutating func owned(by owner: Int, of owners: Int) -> ClientTable {
+        var owned = ClientTable()
+        makeWaitingChanges()
+        for index in stride(from: owner, to: shards.count, by: owners) { swap(&owned.shards[index], &shards[index]) }
+        return owned
     }
 
-    private mutating func resize(to size: Int) {
-        let old = slots
-        slots = Array(repeating: (ClientKey(), LogReport.ClientTally()), count: size)
-        let mask = size - 1
-        for slot in old where !slot.key.isFree {
-            var index = slot.key.hash(seed: seed) & mask
-            while !slots[index].key.isFree { index = (index + 1) & mask }
-            slots[index] = slot
+    /// Takes back the shards `owned(by:of:)` took out into `owned`.
+    public mutating func takeBack(_ owned: ClientTable, owner: Int, of owners: Int) {
+        var owned = owned
+        owned.makeWaitingChanges()
+        for index in stride(from: owner, to: shards.count, by: owners) { swap(&owned.shards[index], &shards[index]) }
+    }
+
+    /// Takes in `other`'s tallies, each following this table's of the same key.
+    mutating func merge(_ other: ClientTable) {
+        makeWaitingChanges()
+        for (key, tally) in other.entries {
+            let (shard, index) = slot(of: key)
+            shards[shard].slots[index].tally.append(tally)
         }
+    }
+
+    /// The keys and their tallies, in no particular order (with every change made).
+    var entries: some Sequence<(key: ClientKey, tally: LogReport.ClientTally)> {
+        var table = self
+        if !table.waiting.isEmpty { table.makeWaitingChanges() }   // copies the slots: only when changes wait
+        return table.shards.lazy.flatMap { $0.slots.lazy.filter { $0.kind != 0 } }
+            .map { (key: ClientKey(bits: $0.bits, kind: $0.kind), tally: $0.tally) }
+    }
+
+    /// Rehashes shard `index` into `size` slots.
+    private mutating func resize(_ index: Int, to size: Int) {
+        var grown = [Slot](repeating: Slot(), count: size)
+        for slot in shards[index].slots where slot.kind != 0 {
+            var target = Self.slot(ClientKey(bits: slot.bits, kind: slot.kind).hash(seed: Self.seed), size: size)
+            while grown[target].kind != 0 { target = target + 1 == size ? 0 : target + 1 }
+            grown[target] = slot
+        }
+        shards[index].slots = grown
     }
 }

@@ -24,8 +24,11 @@ public struct LogReport: Sendable {
     private(set) var connections = [Int](repeating: 0, count: LoggedAction.allCases.count * LoggedReason.allCases.count)
     /// `fatal:` lines (the next program could not be run).
     public private(set) var fatalLines = 0
-    /// Tallies by key: keys up to 24 bytes (nearly all) in a table of small entries, longer ones apart.
+    /// Tallies by key: keys a `ClientKey` holds (nearly all) in a table of small entries, others apart.
     private(set) var clients = ClientTable()
+    /// Changes to the table's tallies held rather than made, by the thread that will make them (a chunk of a log
+    /// read by several threads: see `ClientTable`); none if the changes are made here.
+    private(set) var heldClientChanges: [[ClientTable.Change]]
     private(set) var longClients: [[UInt8]: ClientTally] = [:]
     private(set) var retryAges: [Seconds: Int] = [:]
     private(set) var storeErrors = TextCounts(), warnings = TextCounts()
@@ -39,14 +42,22 @@ public struct LogReport: Sendable {
     private let words = LogWords()
 
     /// An empty report for the period `since...until` (either may be open), with the given retry window, and
-    /// `whatIf` (empty) to reckon what other delays would have done.
+    /// `whatIf` (empty) to reckon what other delays would have done. One holding client changes for `owners`
+    /// threads keeps its changes to the clients' tallies for `ClientTable.apply(changesHeldBy:owner:of:)` instead of
+    /// making them: its clients then count in no figure, nor does `append` take them in.
     public init(since: Timestamp? = nil, until: Timestamp? = nil, window: Seconds = Settings.defaults.policy.window,
-                whatIf: DelayWhatIf? = nil) {
+                whatIf: DelayWhatIf? = nil, holdingClientChangesFor owners: Int = 0) {
         (self.since, self.until, self.window, self.whatIf) = (since, until, window, whatIf)
+        heldClientChanges = Array(repeating: [], count: owners)
     }
 
     /// An empty report with this one's period, window and questions: for another part of the same log.
-    public var emptyCopy: LogReport { LogReport(since: since, until: until, window: window, whatIf: whatIf?.emptyCopy) }
+    public var emptyCopy: LogReport { emptyCopy(holdingClientChangesFor: 0) }
+
+    /// `emptyCopy`, holding its changes to clients' tallies for `owners` threads (see `init`).
+    public func emptyCopy(holdingClientChangesFor owners: Int) -> LogReport {
+        LogReport(since: since, until: until, window: window, whatIf: whatIf?.emptyCopy, holdingClientChangesFor: owners)
+    }
 
     /// Makes room for `count` clients at once rather than growing step by step (each step rehashes them all).
     public mutating func reserveClients(_ count: Int) { clients.reserve(count) }
@@ -54,6 +65,15 @@ public struct LogReport: Sendable {
     /// Makes the changes to clients' tallies that still wait in a batch. Call it once the lines are added:
     /// the report reads the same without, but each reading then works on a copy of the tallies.
     public mutating func finish() { clients.makeWaitingChanges() }
+
+    /// Takes out the clients' tallies that thread `owner` of `owners` keeps while they read a log in chunks, each
+    /// applying every chunk's held changes to its own (`ClientTable`); `takeBackClients` puts them back.
+    public mutating func lendClients(to owner: Int, of owners: Int) -> ClientTable { clients.owned(by: owner, of: owners) }
+
+    /// Puts back the tallies lent to `owner` of `owners`.
+    public mutating func takeBackClients(_ table: ClientTable, from owner: Int, of owners: Int) {
+        clients.takeBack(table, owner: owner, of: owners)
+    }
 
     /// Takes in one line (without its newline); returns why it could not be read, if it could not. A line
     /// longer than `maximumLineLength` is unreadable if it is the wrapper's, skipped as another program's if not.
@@ -131,7 +151,11 @@ public struct LogReport: Sendable {
     /// Changes the tally of the key at `range` of `line`, starting an empty one if needed.
     private mutating func updateTally(of range: Range<Int>, in line: Span<UInt8>, _ change: ClientTally.Change) {
         if let key = ClientKey(line, range) {
-            clients.update(key, change)
+            if heldClientChanges.isEmpty {
+                clients.update(key, change)
+            } else {
+                heldClientChanges[ClientTable.owner(of: key, among: heldClientChanges.count)].append((key, change))
+            }
         } else {
             var bytes: [UInt8] = []
             for index in range { bytes.append(line[index]) }
@@ -142,7 +166,7 @@ public struct LogReport: Sendable {
     /// Takes in the report of the lines that followed this one's (another part of the same log, read in
     /// parallel): the result is the report of all the lines, as if read in one go.
     public mutating func append(_ later: LogReport) {
-        if lines == 0 && (since, until, window) == (later.since, later.until, later.window) {
+        if lines == 0 && (since, until, window) == (later.since, later.until, later.window) && later.heldClientChanges.isEmpty {
             self = later   // nothing read yet: the same result without copying every client's tally
             return
         }

@@ -69,18 +69,15 @@ extension LogReport {
                 greylist(at: time)
                 if early { earlyRetries += 1 }
             case .passed(let time, let retry): pass(at: time, retry: retry)
-            case .followedBy(let next): append(next)
             }
         }
 
-        /// A change to a tally, as a value: changes wait in batches (see `ClientTable`).
+        /// A line's change to a tally, as a value: changes wait in batches, or for another thread (see `ClientTable`).
         enum Change: Sendable {
             /// Greylisted, at the time if the line had one; `early`: a retry before the delay was up.
             case greylisted(at: UInt32?, early: Bool)
             /// Passed by a retry or as known, at the time if the line had one.
             case passed(at: UInt32?, retry: Bool)
-            /// The tally of the same key in the lines that followed.
-            case followedBy(ClientTally)
         }
 
         /// Takes in the tally of the same key in the lines that followed.

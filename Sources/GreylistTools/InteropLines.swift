@@ -8,9 +8,11 @@ import GreylistSystem
 /// Calls `body` with each line of the file at `path` (standard input if nil) that starts at a byte offset in
 /// `range` (the whole file by default: parts of a file read in parallel share out its lines), without its
 /// newline, and its number within the range; a line longer than `limit` bytes is handed on cut to `limit + 1`
-/// (so it still reads as too long), the rest of it skipped. Memory stays at one 1 MB buffer. Calls `read(2)`,
+/// (so it still reads as too long), the rest of it skipped. Memory stays at one 1 MB buffer, `buffer` (made that
+/// size if smaller): one kept for many chunks of a file is neither mapped nor zeroed again, nor handed back to the
+/// allocator, which would then keep arrays up to its size (a report's tables) in its heap. Calls `read(2)`,
 /// `lseek(2)`, `memchr(3)` (a log of gigabytes is mostly newline search, which memchr does many bytes at a time).
-public func forEachLine(ofFileAt path: String?, range: Range<Int64> = 0..<Int64.max, limit: Int,
+public func forEachLine(ofFileAt path: String?, range: Range<Int64> = 0..<Int64.max, limit: Int, buffer: inout [UInt8],
                         _ body: (_ line: Span<UInt8>, _ number: Int) -> Void) throws(Errno) {
     precondition(limit < 1 << 19 && (path != nil || range.lowerBound == 0))
     let fd = try path.map { (path) throws(Errno) in try openFile(atPath: path, flags: O_RDONLY) } ?? 0
@@ -19,7 +21,7 @@ public func forEachLine(ofFileAt path: String?, range: Range<Int64> = 0..<Int64.
     // any, is the first one handed on; one that only ends there belongs to the range before.
     var offset = max(0, range.lowerBound - 1)   // the file offset of buffer[0]
     if offset > 0 { _ = try valueOrErrno { lseek(fd, off_t(offset), SEEK_SET) } }
-    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    if buffer.count < 1 << 20 { buffer = [UInt8](repeating: 0, count: 1 << 20) }
     var filled = 0, number = 0, skipping = range.lowerBound > 0
     while true {
         let count = try valueOrErrno { unsafe buffer.withUnsafeMutableBytes { unsafe read(fd, $0.baseAddress! + filled, $0.count - filled) } }

@@ -24,9 +24,9 @@ struct Report: QmailCommand {
             sources, parsed as cqgreylist-mkwhitelist parses them, that passed nobody); store errors and warnings. \
             With --what-if-delay, from the ages of the early and retried lines: what the clients a retry passed would have \
             paid with that delay, and how many clients no retry passed would have passed; for a delay longer than the one \
-            in force the log holds only lower bounds, marked >=. Memory grows with the distinct client keys, about 170 bytes \
-            each, up to twice that when a large file is read in parallel parts (standard input is one pass). Exit status: 0 done, 100 usage error, 111 if a file \
-            could not be read or the metrics could not be written.
+            in force the log holds only lower bounds, marked >=. Memory grows with the distinct client keys, about 50 bytes \
+            each, whether a large file is read by several threads or in one pass (as standard input is). Exit status: 0 done, \
+            100 usage error, 111 if a file could not be read or the metrics could not be written.
             """,
         version: "cqgreylist-report \(cqgreylistVersion)")
 
@@ -140,10 +140,11 @@ struct Report: QmailCommand {
         }
         for input in inputs() {
             let name = input ?? "-"
-            let parts = input.map { Self.partCount(ofFileAt: $0) } ?? 1
-            if parts == 1 {
+            let threads = input.map { Self.threadCount(forFileAt: $0) } ?? 1
+            if threads == 1 {
                 do {
-                    try forEachLine(ofFileAt: input, limit: LogReport.maximumLineLength) { line, number in
+                    var buffer: [UInt8] = []
+                    try forEachLine(ofFileAt: input, limit: LogReport.maximumLineLength, buffer: &buffer) { line, number in
                         guard let problem = report.add(line: line) else { return }
                         unreadable.say(problem, file: name, number: number, text: Self.excerpt(line))
                     }
@@ -153,12 +154,11 @@ struct Report: QmailCommand {
                 continue
             }
             var linesBefore = 0
-            for part in Self.read(name, in: parts, template: report) {
+            Self.read(name, threads: threads, into: &report) { part in
                 if let error = part.error { sayFailure(error, file: name) }
                 for (number, problem, text) in part.problems { unreadable.say(problem, file: name, number: linesBefore + number, text: text) }
                 unreadable.count(part.report.unreadableLines - part.problems.count)
                 linesBefore += part.report.lines
-                report.append(part.report)
             }
         }
         return readAll
@@ -188,45 +188,13 @@ struct Report: QmailCommand {
     /// Room made for clients up front (a few MB): a busy server's day, without growing step by step.
     static let clientsReserved = 1 << 16
 
-    /// A big file is read in parts by as many threads as there are processors (up to 4), each part at least this long.
+    /// A big file is read by as many threads as there are processors (up to 4), with at least this much each.
     static let partMinimum: Int64 = 32 << 20
 
-    /// How many parts to read the file at `path` in: 1 unless it is a regular file of several `partMinimum`.
-    static func partCount(ofFileAt path: String) -> Int {
+    /// How many threads read the file at `path`: 1 unless it is a regular file of several `partMinimum`.
+    static func threadCount(forFileAt path: String) -> Int {
         guard let size = regularFileSize(atPath: path) else { return 1 }
         return Int(max(1, min(Int64(min(ProcessInfo.processInfo.activeProcessorCount, 4)), size / partMinimum)))
-    }
-
-    /// What one part of a file said.
-    struct Part: Sendable {
-        var report: LogReport
-        /// The first unreadable lines: number within the part, problem, an excerpt.
-        var problems: [(Int, UnreadableLogLine, String)] = []
-        var error: Errno?
-    }
-
-    /// Reads the file at `path` in `count` parts of about equal size at once, each into a report like `template`
-    /// (empty); returns them in the file's order.
-    static func read(_ path: String, in count: Int, template: LogReport) -> [Part] {
-        let size = regularFileSize(atPath: path) ?? 0
-        let empty = template.emptyCopy
-        let parts = Mutex([Part](repeating: Part(report: empty), count: count))
-        DispatchQueue.concurrentPerform(iterations: count) { index in
-            var part = Part(report: empty)
-            part.report.reserveClients(clientsReserved)
-            let range = size * Int64(index) / Int64(count)..<(index == count - 1 ? Int64.max : size * Int64(index + 1) / Int64(count))
-            do throws(Errno) {
-                try forEachLine(ofFileAt: path, range: range, limit: LogReport.maximumLineLength) { line, number in
-                    guard let problem = part.report.add(line: line), part.problems.count < reportedProblems else { return }
-                    part.problems.append((number, problem, excerpt(line)))
-                }
-            } catch {
-                part.error = error
-            }
-            part.report.finish()
-            parts.withLock { $0[index] = part }
-        }
-        return parts.withLock { $0 }
     }
 
     /// The start of an unreadable line, escaped, for a message.

@@ -143,7 +143,7 @@ extension LogReport {
         #expect((before.clientCounts.greylisted, before.clientCounts.passed, before.clientCounts.retriedWithoutGreylisting) == (1, 0, 1))
     }
 
-    /// Keys of every length the wrapper writes are told apart and printed back whole (24 bytes are kept inline).
+    /// Keys of every length the wrapper writes are told apart and printed back whole (held in binary, or as bytes).
     @Test(arguments: ["1.2.3.4", "2001:db8:1:2::", "2001:db8:abcd:1234:5678::", "2001:db8:1234:5678:9abc:def0:1234:5678_128",
                       "123456789012345678901234", "1234567890123456789012345"])
     func keysOfEveryLength(_ key: String) {
