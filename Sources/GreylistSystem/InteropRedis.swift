@@ -1,4 +1,4 @@
-// Redis: a socket to the server, every wait under one deadline, and hiredis's command formatter and reply reader.
+// Redis: a socket to the server, every wait under one deadline, and hiredis's reply reader.
 // The Interop*.swift files are the only ones that touch pointers.
 internal import CHiredis
 import CSystem
@@ -68,8 +68,7 @@ public struct RedisConnectionError: Error, Equatable, Sendable, CustomStringConv
     /// Sends `commands` (each a list of arguments) in one write and returns their replies in order, all before
     /// `deadline`. Calls `send(2)`, `poll(2)`, `read(2)`.
     public func exchange(_ commands: [[[UInt8]]], deadline: Milliseconds) throws(RedisConnectionError) -> [RedisReply] {
-        var output: [UInt8] = []
-        for command in commands { try Self.format(command, into: &output) }
+        let output = RedisRequest.encode(commands)
         var sent = 0
         while sent < output.count {
             let count = unsafe output.withUnsafeBytes { unsafe send(fd, $0.baseAddress! + sent, $0.count - sent, CInt(MSG_NOSIGNAL)) }
@@ -124,7 +123,7 @@ public struct RedisConnectionError: Error, Equatable, Sendable, CustomStringConv
             throw RedisConnectionError("bad reply: \(RedisRecords.printable(message))")
         }
         guard let reply = unsafe reply else { return nil }
-        defer { unsafe freeReplyObject(reply) }
+        defer { unsafe cqgreylist_free_reply(reply) }
         return unsafe Self.value(of: reply.assumingMemoryBound(to: redisReply.self))
     }
 
@@ -141,25 +140,6 @@ public struct RedisConnectionError: Error, Equatable, Sendable, CustomStringConv
             return unsafe .array((0..<reply.elements).map { unsafe value(of: reply.element[$0]!) })
         default: return .null
         }
-    }
-
-    /// Appends `command`, formatted by hiredis, to `output`.
-    private static func format(_ command: [[UInt8]], into output: inout [UInt8]) throws(RedisConnectionError) {
-        let flat = command.flatMap { $0 }
-        let lengths = command.map { $0.count }
-        var formatted: UnsafeMutablePointer<CChar>?
-        let length = unsafe flat.withUnsafeBufferPointer { bytes in
-            let base = unsafe UnsafeRawPointer(bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self)
-            var offset = 0
-            var arguments: [UnsafePointer<CChar>?] = unsafe lengths.map { count in
-                defer { offset += count }
-                return unsafe base + offset
-            }
-            return unsafe redisFormatCommandArgv(&formatted, CInt(command.count), &arguments, lengths)
-        }
-        guard length >= 0, let formatted = unsafe formatted else { throw RedisConnectionError("out of memory") }
-        unsafe output.append(contentsOf: UnsafeRawBufferPointer(start: formatted, count: Int(length)))
-        unsafe redisFreeCommand(formatted)
     }
 
     /// Calls `connect(2)` with `address`, one of the `sockaddr_*` structures, as a `sockaddr`.
