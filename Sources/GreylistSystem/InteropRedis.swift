@@ -78,11 +78,15 @@ public struct RedisConnectionError: Error, Equatable, Sendable, CustomStringConv
             try wait(for: POLLOUT, until: deadline, doing: "send")
         }
         var replies: [RedisReply] = [], received = 0
-        var buffer = [UInt8](repeating: 0, count: 16_384)
+        // Raw memory, never filled in advance, and small until a reply fills it: a connection's replies are short,
+        // and the wrapper then touches no heap page it would not touch on the state directory (a zeroed 16 KB buffer
+        // cost each connection five page faults).
+        var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1_024, alignment: 1)
+        defer { unsafe buffer.deallocate() }
         while replies.count < commands.count {
             if let reply = try nextReply() { replies.append(reply); continue }
             try wait(for: POLLIN, until: deadline, doing: "reply")
-            let count = unsafe buffer.withUnsafeMutableBytes { unsafe read(fd, $0.baseAddress, $0.count) }
+            let count = unsafe read(fd, buffer.baseAddress, buffer.count)
             if count == 0 {   // a server that says why before it closes (too many clients): keep its words
                 let said = replies.lazy.compactMap { if case .error(let text) = $0 { text } else { nil } }.first
                 throw RedisConnectionError("connection closed by the server" + (said.map { " after: " + RedisRecords.printable($0) } ?? ""))
@@ -94,7 +98,11 @@ public struct RedisConnectionError: Error, Equatable, Sendable, CustomStringConv
             }
             received += count
             guard received <= Self.maximumReplyBytes else { throw RedisConnectionError("reply longer than \(Self.maximumReplyBytes) bytes") }
-            unsafe buffer.withUnsafeBytes { _ = unsafe redisReaderFeed(reader, $0.baseAddress!.assumingMemoryBound(to: CChar.self), count) }
+            _ = unsafe redisReaderFeed(reader, buffer.baseAddress!.assumingMemoryBound(to: CChar.self), count)
+            if count == buffer.count && count < 65_536 {   // a long reply (a page of SCAN): read more at a time
+                unsafe buffer.deallocate()
+                buffer = .allocate(byteCount: count * 4, alignment: 1)
+            }
         }
         return replies
     }

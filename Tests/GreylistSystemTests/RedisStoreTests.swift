@@ -36,6 +36,16 @@ import TestSupport
         #expect((passedLife - 2...passedLife + 1).contains(Int64(try redis.cli("TTL", "grey:192.0.2.7")) ?? 0))
     }
 
+    @Test func aReplyLongerThanManyReadsComesWhole() throws {
+        // The connection reads 1 KB at first (a connection's replies are short) and more at a time once a reply fills it.
+        let redis = try RedisTestServer()
+        try redis.cli("EVAL", "redis.call('SET', KEYS[1], string.rep('0123456789', 30000))", "1", "long")
+        let connection = try RedisConnection(to: .socket(path: redis.socket), deadline: monotonicMilliseconds() + 5_000)
+        let replies = try connection.exchange([[Array("GET".utf8), Array("long".utf8)], [Array("PING".utf8)]],
+                                              deadline: monotonicMilliseconds() + 5_000)
+        #expect(replies == [.bulk(Array(String(repeating: "0123456789", count: 30_000).utf8)), .status("PONG")])
+    }
+
     @Test func aWriteNeverOverridesWhatAnotherHostDidSinceTheRead() throws {
         let redis = try RedisTestServer()
         let store = RedisStore(settings: settings(redis.socket, ["CQGREYLIST_REDIS_TIMEOUT": "4s"]))   // redis-cli runs between
