@@ -50,11 +50,6 @@ extension FileStatus {
     }
 }
 
-/// The status of `path` itself (a symlink is not followed); nil if it does not exist. Calls `lstat(2)`.
-public func fileStatus(atPath path: String) throws(Errno) -> FileStatus? {
-    try fileStatus(of: path, in: AT_FDCWD)
-}
-
 /// Creates a directory with `mode` (less the umask); returns false if something is there already. Calls `mkdir(2)`.
 public func makeDirectory(atPath path: String, mode: mode_t) throws(Errno) -> Bool {
     do {

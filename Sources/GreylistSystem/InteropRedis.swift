@@ -101,7 +101,7 @@ public struct RedisConnectionError: Error, Equatable, Sendable, CustomStringConv
             _ = unsafe redisReaderFeed(reader, buffer.baseAddress!.assumingMemoryBound(to: CChar.self), count)
             if count == buffer.count && count < 65_536 {   // a long reply (a page of SCAN): read more at a time
                 unsafe buffer.deallocate()
-                buffer = .allocate(byteCount: count * 4, alignment: 1)
+                unsafe buffer = .allocate(byteCount: count * 4, alignment: 1)
             }
         }
         return replies

@@ -20,14 +20,14 @@ import Testing
 
     @Test func fileStatusOfAbsentAndPresentFiles() throws {
         let temporary = try TemporaryDirectory()
-        #expect(try fileStatus(atPath: temporary.path + "/absent") == nil)
-        #expect(try fileStatus(atPath: temporary.path)?.isDirectory == true)
+        #expect(try fileStatus(of: temporary.path + "/absent", in: AT_FDCWD) == nil)
+        #expect(try fileStatus(of: temporary.path, in: AT_FDCWD)?.isDirectory == true)
         #expect(try withDirectory(atPath: temporary.path) { (fd) throws(Errno) in try createEmptyFile(named: "f", in: fd, mode: 0o600) })
         #expect(try !withDirectory(atPath: temporary.path) { (fd) throws(Errno) in try createEmptyFile(named: "f", in: fd, mode: 0o600) })
-        let status = try #require(try fileStatus(atPath: temporary.path + "/f"))
+        let status = try #require(try fileStatus(of: temporary.path + "/f", in: AT_FDCWD))
         #expect(status.isRegularFile && !status.isDirectory && status.size == 0)
         #expect(abs(status.modificationTime - currentTime()) <= 2)
-        #expect(throws: Errno(rawValue: ENOTDIR)) { try fileStatus(atPath: temporary.path + "/f/x") }
+        #expect(throws: Errno(rawValue: ENOTDIR)) { try fileStatus(of: temporary.path + "/f/x", in: AT_FDCWD) }
     }
 
     @Test func errnoDescribesItselfWithStrerror() {

@@ -35,7 +35,7 @@ import Testing
     }
 
     func modificationTime(_ relative: String) throws -> Timestamp {
-        try #require(try fileStatus(atPath: state.path + "/" + relative)).modificationTime
+        try #require(try fileStatus(of: state.path + "/" + relative, in: AT_FDCWD)).modificationTime
     }
 
     /// Runs a sweep and returns its events (without the records read and the ends of directories) and counts.
@@ -127,8 +127,8 @@ import Testing
         #expect(try abs(modificationTime("192/192.0.2.1") - now) <= 2)
         #expect(try abs(modificationTime("192/192.0.2.2") - now) <= 2)
         #expect(try modificationTime("192/192.0.2.3") == before)
-        #expect(try fileStatus(atPath: state.path + "/192/192.0.2.1")?.size == 0)
-        #expect(try fileStatus(atPath: state.path + "/192/192.0.2.2")?.size == 7)
+        #expect(try fileStatus(of: state.path + "/192/192.0.2.1", in: AT_FDCWD)?.size == 0)
+        #expect(try fileStatus(of: state.path + "/192/192.0.2.2", in: AT_FDCWD)?.size == 7)
         #expect(events.count == 2)
     }
 
