@@ -203,4 +203,21 @@ final class PackageTests {
         #expect(try listing() == before)
         #expect(try FileManager.default.contentsOfDirectory(atPath: "/var/qmail/bin") == [])
     }
+
+    /// A site that gave the state directory to another user than qmaild names that user on the cleaner's line of the
+    /// crontab, as the crontab's comment says: the package then checks that user's setup, and finds no problem in it
+    /// (it said "owned by daemon, not qmaild" on every install and upgrade before).
+    @Test func aStateDirectoryGivenToAnotherUserIsCheckedAsTheCrontabsUser() throws {
+        try makeQmailUser()
+        let mine = try shell("""
+            install -d -m 700 -o daemon -g daemon /var/qmail/cqgreylist &&
+            printf '17 3 * * * daemon /usr/sbin/cqgreylist-clean --dir /var/qmail/cqgreylist\\n' > /etc/cron.d/cqgreylist
+            """, environment: Self.environment)
+        #expect(mine.status == 0, "\(mine.errors)")
+        let installed = try apt(["-o", "Dpkg::Options::=--force-confold", "install", package])
+        #expect(installed.status == 0, "\(installed.output)")
+        #expect(installed.output.contains("(/usr/share/cqgreylist/install --check --user daemon --group daemon) says:"), "\(installed.output)")
+        #expect(installed.output.contains("  check: ok (") && !installed.output.contains("problem:"), "\(installed.output)")
+        #expect(try FileManager.default.attributesOfItem(atPath: "/var/qmail/cqgreylist")[.ownerAccountName] as? String == "daemon")
+    }
 }
