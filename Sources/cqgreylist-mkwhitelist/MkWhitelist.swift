@@ -10,6 +10,8 @@ struct MkWhitelist: QmailCommand {
     static let configuration = CommandConfiguration(
         commandName: "cqgreylist-mkwhitelist",
         abstract: "Compile a plaintext whitelist into the cdb that cqgreylist reads.",
+        // The options are listed below it: all of them in the usage line would run past 100 columns.
+        usage: "cqgreylist-mkwhitelist [<options>] [<source> ...]",
         discussion: """
             One entry a line: 192.0.2.7, 192.0.2.0/24, 2001:db8::1, 2001:db8::/32, tcprules' 10., 192.0.2., \
             192.0.2.4-7, 192.0.2-3.; a host name mail.example.org or a domain with every name below it .example.org \

@@ -12,6 +12,8 @@ struct Report: QmailCommand {
     static let configuration = CommandConfiguration(
         commandName: "cqgreylist-report",
         abstract: "Report on cqgreylist's log: connections by outcome, the clients greylisting kept out, the delay it cost.",
+        // The options are listed below it: all of them in the usage line would run past 100 columns.
+        usage: "cqgreylist-report [<options>] [<FILE> ...]",
         discussion: """
             Reads the wrapper's log lines, with or without multilog's @ timestamps, from each FILE in turn (a directory \
             is read as multilog's: its rotated @*.s and @*.u files in order, then current), or from standard input. \

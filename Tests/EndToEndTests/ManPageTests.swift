@@ -12,6 +12,15 @@ import Testing
         #expect(lint.status == 0 && lint.output.isEmpty && lint.errors.isEmpty, "\(lint.output)\(lint.errors)")
     }
 
+    /// The program's --help, piped to a pager or a mail: no line over 100 columns.
+    @Test(arguments: pages)
+    func helpLinesFitAHundredColumns(_ page: String) throws {
+        let help = try run(Built.path(page), ["--help"])
+        #expect(help.status == 0)
+        let long = help.output.split(separator: "\n").filter { $0.count > 100 }
+        #expect(long.isEmpty, "\(long)")
+    }
+
     /// Every option the program's --help lists, every variable it names, and the sections a section 8 page has.
     @Test(arguments: pages)
     func everyOptionAndVariableIsDocumented(_ page: String) throws {
