@@ -33,13 +33,16 @@ extension DelayWhatIf {
             output.append("  unknown: clients a retry passed younger than the delay, refused there; the log holds no later retry:")
             output.append("  counted at the delay, so the figures marked >= are lower bounds (and some may never have come back)")
         }
+        let giveTheDelay = "    give that delay with --delay (CQGREYLIST_DELAY, if set, wins over it)"
         if let youngestRetry, youngestRetry < delayInForce {
             output.append("  note: a retry passed at \(Settings.formatDuration(youngestRetry)), under the delay in force: "
-                + "the log was written under a shorter one (give --delay)")
+                + "the log was written under a shorter one;")
+            output.append(giveTheDelay)
         }
         if let oldestEarly, oldestEarly >= delayInForce {
             output.append("  note: an early retry was refused at \(Settings.formatDuration(oldestEarly)), past the delay in force: "
-                + "the log was written under a longer one (give --delay)")
+                + "the log was written under a longer one;")
+            output.append(giveTheDelay)
         }
         return output
     }

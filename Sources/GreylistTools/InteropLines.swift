@@ -6,25 +6,47 @@ import GreylistAdmin
 import GreylistSystem
 
 /// Calls `body` with each line of the file at `path` (standard input if nil) that starts at a byte offset in
-/// `range` (the whole file by default: parts of a file read in parallel share out its lines), without its
-/// newline, and its number within the range; a line longer than `limit` bytes is handed on cut to `limit + 1`
-/// (so it still reads as too long), the rest of it skipped. Memory stays at one 1 MB buffer, `buffer` (made that
-/// size if smaller): one kept for many chunks of a file is neither mapped nor zeroed again, nor handed back to the
-/// allocator, which would then keep arrays up to its size (a report's tables) in its heap. Calls `read(2)`,
-/// `lseek(2)`, `memchr(3)` (a log of gigabytes is mostly newline search, which memchr does many bytes at a time).
+/// `range` (the whole file by default), without its newline, and its number within the range; a line longer than
+/// `limit` bytes is handed on cut to `limit + 1` (so it still reads as too long), the rest of it skipped. Memory
+/// stays at one 1 MB buffer, `buffer` (made that size if smaller): one kept for many chunks of a file is neither
+/// mapped nor zeroed again, nor handed back to the allocator, which would then keep arrays up to its size (a
+/// report's tables) in its heap. Calls `open(2)`, `read(2)`, `lseek(2)`, `memchr(3)` (a log of gigabytes is mostly
+/// newline search, which memchr does many bytes at a time).
 public func forEachLine(ofFileAt path: String?, range: Range<Int64> = 0..<Int64.max, limit: Int, buffer: inout [UInt8],
                         _ body: (_ line: Span<UInt8>, _ number: Int) -> Void) throws(Errno) {
-    precondition(limit < 1 << 19 && (path != nil || range.lowerBound == 0))
+    precondition(path != nil || range.lowerBound == 0)
     let fd = try path.map { (path) throws(Errno) in try openFile(atPath: path, flags: O_RDONLY) } ?? 0
     defer { if path != nil { try? closeFile(fd) } }
+    try forEachLine(in: fd, positioned: false, range: range, limit: limit, buffer: &buffer, body)
+}
+
+/// As `forEachLine(ofFileAt:…)`, in the regular file open as `fd`, read with `pread(2)` at the range's own offsets:
+/// threads that share out a file's lines share one descriptor, so every part is of the file that was opened,
+/// whatever is renamed over its path meanwhile.
+public func forEachLine(ofOpenFile fd: CInt, range: Range<Int64>, limit: Int, buffer: inout [UInt8],
+                        _ body: (_ line: Span<UInt8>, _ number: Int) -> Void) throws(Errno) {
+    try forEachLine(in: fd, positioned: true, range: range, limit: limit, buffer: &buffer, body)
+}
+
+/// The two above: `fd` read from the range's start with `pread(2)` if `positioned`, else from its offset with
+/// `lseek(2)` and `read(2)`.
+private func forEachLine(in fd: CInt, positioned: Bool, range: Range<Int64>, limit: Int, buffer: inout [UInt8],
+                         _ body: (_ line: Span<UInt8>, _ number: Int) -> Void) throws(Errno) {
+    precondition(limit < 1 << 19)
     // From the byte before the range, skipping through its newline: the line that starts at the range's start, if
     // any, is the first one handed on; one that only ends there belongs to the range before.
     var offset = max(0, range.lowerBound - 1)   // the file offset of buffer[0]
-    if offset > 0 { _ = try valueOrErrno { lseek(fd, off_t(offset), SEEK_SET) } }
+    if offset > 0 && !positioned { _ = try valueOrErrno { lseek(fd, off_t(offset), SEEK_SET) } }
     if buffer.count < 1 << 20 { buffer = [UInt8](repeating: 0, count: 1 << 20) }
     var filled = 0, number = 0, skipping = range.lowerBound > 0
     while true {
-        let count = try valueOrErrno { unsafe buffer.withUnsafeMutableBytes { unsafe read(fd, $0.baseAddress! + filled, $0.count - filled) } }
+        let at = off_t(offset + Int64(filled))   // the file offset of buffer[filled]
+        let count = try valueOrErrno {
+            unsafe buffer.withUnsafeMutableBytes { bytes in
+                let free = unsafe (bytes.baseAddress! + filled, bytes.count - filled)
+                return positioned ? unsafe pread(fd, free.0, free.1, at) : unsafe read(fd, free.0, free.1)
+            }
+        }
         if count == 0 {
             if filled > 0 && !skipping && offset < range.upperBound { number += 1; body(buffer.span.extracting(..<min(filled, limit + 1)), number) }
             return
@@ -69,6 +91,13 @@ private func newlineIndex(in buffer: [UInt8], from start: Int, to end: Int) -> I
 public func regularFileSize(atPath path: String) -> Int64? {
     var status = stat()
     guard unsafe stat(path, &status) == 0, status.st_mode & mode_t(S_IFMT) == mode_t(S_IFREG) else { return nil }
+    return Int64(status.st_size)
+}
+
+/// The size of the file open as `fd`. Calls `fstat(2)`.
+public func fileSize(ofOpenFile fd: CInt) throws(Errno) -> Int64 {
+    var status = stat()
+    _ = try valueOrErrno { unsafe fstat(fd, &status) }
     return Int64(status.st_size)
 }
 

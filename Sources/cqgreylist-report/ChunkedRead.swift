@@ -1,6 +1,7 @@
 // How cqgreylist-report reads a big file on several threads: in chunks, the changes to clients' tallies made by
 // the thread that owns the clients' shards, in the file's order.
 import Dispatch
+import Glibc
 import Greylist
 import GreylistAdmin
 import GreylistSystem
@@ -23,9 +24,13 @@ extension Report {
     /// holds its changes to clients' tallies, then makes the changes of every chunk of the round before, in the
     /// file's order, to the tallies it owns (`LogReport.lendClients`): no thread holds all the clients, each
     /// client's changes are made in the order of its lines, and a thread waits only for chunks a round behind.
-    /// `take` gets each chunk, in order, once it is in `report`.
-    static func read(_ path: String, threads: Int, into report: inout LogReport, take: (Part) -> Void) {
-        let chunks = Int(((regularFileSize(atPath: path) ?? 0) + chunkSize - 1) / chunkSize)
+    /// `take` gets each chunk, in order, once it is in `report`. The file is opened once, and its size read from
+    /// that descriptor: every chunk is of the file opened, whatever is renamed over its path meanwhile. Throws if it
+    /// cannot be opened; a chunk that cannot be read says so in its `Part`.
+    static func read(_ path: String, threads: Int, into report: inout LogReport, take: (Part) -> Void) throws(Errno) {
+        let fd = try openFile(atPath: path, flags: O_RDONLY)
+        defer { try? closeFile(fd) }
+        let chunks = Int((try fileSize(ofOpenFile: fd) + chunkSize - 1) / chunkSize)
         let shelf = ChunkShelf(chunks: chunks, tables: (0..<threads).map { report.lendClients(to: $0, of: threads) })
         let empty = report.emptyCopy(holdingClientChangesFor: threads)
         let group = DispatchGroup()
@@ -36,7 +41,7 @@ extension Report {
                     let chunk = round * threads + thread
                     if chunk < chunks {
                         let range = chunkSize * Int64(chunk)..<(chunk == chunks - 1 ? Int64.max : chunkSize * Int64(chunk + 1))
-                        shelf.put(read(path, empty, range: range, buffer: &buffer), at: chunk)
+                        shelf.put(read(fd, empty, range: range, buffer: &buffer), at: chunk)
                     }
                     guard round > 0 else { continue }
                     for earlier in (round - 1) * threads..<min(round * threads, chunks) {
@@ -56,11 +61,11 @@ extension Report {
         for thread in 0..<threads { report.takeBackClients(shelf.lentTable(thread), from: thread, of: threads) }
     }
 
-    /// Reads the lines of the file at `path` that start in `range` into a copy of `empty`, through `buffer`.
-    static func read(_ path: String, _ empty: LogReport, range: Range<Int64>, buffer: inout [UInt8]) -> Part {
+    /// Reads the lines of the open file `fd` that start in `range` into a copy of `empty`, through `buffer`.
+    static func read(_ fd: CInt, _ empty: LogReport, range: Range<Int64>, buffer: inout [UInt8]) -> Part {
         var part = Part(report: empty)
         do throws(Errno) {
-            try forEachLine(ofFileAt: path, range: range, limit: LogReport.maximumLineLength, buffer: &buffer) { line, number in
+            try forEachLine(ofOpenFile: fd, range: range, limit: LogReport.maximumLineLength, buffer: &buffer) { line, number in
                 guard let problem = part.report.add(line: line), part.problems.count < reportedProblems else { return }
                 part.problems.append((number, problem, excerpt(line)))
             }

@@ -59,7 +59,7 @@ struct Report: QmailCommand {
                                valueName: "TIME"))
     var whatIfDelays: [String] = []
 
-    @Option(help: ArgumentHelp("Take the log as written under a delay of TIME, for --what-if-delay (default 5m, or CQGREYLIST_DELAY).",
+    @Option(help: ArgumentHelp("Take the log as written under a delay of TIME, for --what-if-delay (default 5m; CQGREYLIST_DELAY, if set, wins).",
                                valueName: "TIME"))
     var delay: String?
 
@@ -156,11 +156,15 @@ struct Report: QmailCommand {
                 continue
             }
             var linesBefore = 0
-            Self.read(name, threads: threads, into: &report) { part in
-                if let error = part.error { sayFailure(error, file: name) }
-                for (number, problem, text) in part.problems { unreadable.say(problem, file: name, number: linesBefore + number, text: text) }
-                unreadable.count(part.report.unreadableLines - part.problems.count)
-                linesBefore += part.report.lines
+            do {
+                try Self.read(name, threads: threads, into: &report) { part in
+                    if let error = part.error { sayFailure(error, file: name) }
+                    for (number, problem, text) in part.problems { unreadable.say(problem, file: name, number: linesBefore + number, text: text) }
+                    unreadable.count(part.report.unreadableLines - part.problems.count)
+                    linesBefore += part.report.lines
+                }
+            } catch {
+                sayFailure(error, file: name)
             }
         }
         return readAll
