@@ -219,5 +219,16 @@ final class PackageTests {
         #expect(installed.output.contains("(/usr/share/cqgreylist/install --check --user daemon --group daemon) says:"), "\(installed.output)")
         #expect(installed.output.contains("  check: ok (") && !installed.output.contains("problem:"), "\(installed.output)")
         #expect(try FileManager.default.attributesOfItem(atPath: "/var/qmail/cqgreylist")[.ownerAccountName] as? String == "daemon")
+
+        // A cleaner run as root names no wrapper's user (tcpserver never runs it as root): the check stays qmaild's,
+        // so its fix is never to give the state directory to root.
+        try "17 3 * * * root /usr/sbin/cqgreylist-clean --lifetime 40d --dir /var/qmail/cqgreylist\n"
+            .write(toFile: "/etc/cron.d/cqgreylist", atomically: false, encoding: .utf8)
+        let reconfigured = try run("/usr/sbin/dpkg-reconfigure", ["-f", "noninteractive", "cqgreylist"], environment: Self.environment,
+                                   limit: 120)
+        let said = reconfigured.output + reconfigured.errors
+        #expect(said.contains("runs the cleaner as root; the state directory is checked for qmaild, the wrapper's user"), "\(said)")
+        #expect(said.contains("(/usr/share/cqgreylist/install --check --user qmaild --group nofiles) says:"), "\(said)")
+        #expect(!said.contains("chown root"), "\(said)")
     }
 }
