@@ -82,7 +82,8 @@ static inline void *cqgreylist_create_nil(const redisReadTask *task) {
 
 /* A reader whose arrays hold at most max_elements elements; NULL if memory is short. */
 static inline redisReader *cqgreylist_reader_create(int max_elements) {
-    cqgreylist_reader_limit *limit = (cqgreylist_reader_limit *)malloc(sizeof *limit);
+    /* Zeroed: a hiredis with more reply kinds than the five set here finds NULL, not garbage, for the rest. */
+    cqgreylist_reader_limit *limit = (cqgreylist_reader_limit *)calloc(1, sizeof *limit);
     if (limit == NULL) return NULL;
     limit->functions.createString = cqgreylist_create_string;
     limit->functions.createArray = cqgreylist_create_array;

@@ -93,7 +93,7 @@ public struct ClientTable: Sendable {
         return (shard, index)
     }
 
-    /// Makes the changes `part` held for `owner` of `owners` (see `LogReport.init(since:until:window:holdingClientChangesFor:)`)
+    /// Makes the changes `part` held for `owner` of `owners` (see `LogReport`'s `holdingClientChangesFor`)
     /// to the tallies this table holds as that owner (`owned(by:of:)`), in order.
     public mutating func apply(changesHeldBy part: LogReport, owner: Int, of owners: Int) {
         precondition(part.heldClientChanges.count == owners, "held for as many owners")

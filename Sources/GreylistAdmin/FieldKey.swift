@@ -1,6 +1,7 @@
-/// The text of a log line's field (a client key, a whitelist entry) as a dictionary key, made without a String
-/// (no validation, no allocation): up to 24 bytes (nearly all) held inline in a `ClientKey`, longer ones as bytes.
-/// The field is printable ASCII, as the wrapper writes it.
+/// The text of a log line's field (a client key, a whitelist entry) as a dictionary key, made without a String:
+/// a record key in its canonical spelling as a 9-byte `ClientKey` (nearly every client), anything else (whitelist
+/// entries such as `10.`, `.example.org` or `spf:…`, keys no wrapper spells so) as its bytes. The field is printable
+/// ASCII, as the wrapper writes it.
 enum FieldKey: Hashable, Sendable {
     case short(ClientKey), long([UInt8])
 

@@ -51,11 +51,9 @@ public struct LogReport: Sendable {
         heldClientChanges = Array(repeating: [], count: owners)
     }
 
-    /// An empty report with this one's period, window and questions: for another part of the same log.
-    public var emptyCopy: LogReport { emptyCopy(holdingClientChangesFor: 0) }
-
-    /// `emptyCopy`, holding its changes to clients' tallies for `owners` threads (see `init`).
-    public func emptyCopy(holdingClientChangesFor owners: Int) -> LogReport {
+    /// An empty report with this one's period, window and questions, for another part of the same log; holding its
+    /// changes to clients' tallies for `owners` threads, if any (see `init`).
+    public func emptyCopy(holdingClientChangesFor owners: Int = 0) -> LogReport {
         LogReport(since: since, until: until, window: window, whatIf: whatIf?.emptyCopy, holdingClientChangesFor: owners)
     }
 
@@ -166,10 +164,6 @@ public struct LogReport: Sendable {
     /// Takes in the report of the lines that followed this one's (another part of the same log, read in
     /// parallel): the result is the report of all the lines, as if read in one go.
     public mutating func append(_ later: LogReport) {
-        if lines == 0 && (since, until, window) == (later.since, later.until, later.window) && later.heldClientChanges.isEmpty {
-            self = later   // nothing read yet: the same result without copying every client's tally
-            return
-        }
         (lines, wrapperLines, otherLines) = (lines + later.lines, wrapperLines + later.wrapperLines, otherLines + later.otherLines)
         (unreadableLines, outsidePeriod, untimed) = (unreadableLines + later.unreadableLines, outsidePeriod + later.outsidePeriod,
                                                      untimed + later.untimed)

@@ -1,4 +1,5 @@
-// Lines of big files (logs): read in 1 MB buffers, cut at newlines found by memchr.
+// Lines of big files (logs), read in 1 MB buffers and cut at newlines found by memchr; and smaller files (whitelists)
+// read a chunk at a time.
 // The Interop*.swift files are the only ones that touch pointers.
 import CSystem
 import Greylist

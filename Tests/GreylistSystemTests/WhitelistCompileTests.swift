@@ -8,7 +8,7 @@ import Testing
 
 /// The compiler's one pass: every line checked as the cdb is written, bad lines reported first.
 @Suite struct WhitelistCompileTests {
-    @Test func badLinesAreReportedBeforeAnyFileIsMade() throws {
+    @Test func badLinesAreReportedWhereNoCDBCanBeWritten() throws {
         let source = WhitelistSource.text(Array("192.0.2.7\njunk\n\(String(repeating: "1", count: 5000))\n10.".utf8))
         #expect {
             try WhitelistDatabase(path: "/nonexistent/w.cdb").compile(from: source)

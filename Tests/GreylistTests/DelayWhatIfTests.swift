@@ -5,7 +5,7 @@ import Testing
 /// What other delays would have done, on a log whose right answers are worked out by hand below.
 @Suite struct DelayWhatIfTests {
     static let base: Timestamp = 1_764_000_000
-    static let longKey = "2001:db8:1234:5678:9abc:def0:1234:5678_128"   // over 24 bytes: kept apart as bytes
+    static let longKey = "2001:db8:1234:5678:9abc:def0:1234:5678_128"   // a /128, which no ClientKey holds: kept as bytes
 
     static func connection(_ key: String, _ action: String, _ reason: String, age: Int? = nil) -> String {
         "cqgreylist: pid=1 ip=\(key) key=\(key) action=\(action)\(age.map { " age=\($0)" } ?? "") reason=\(reason)"
@@ -89,7 +89,7 @@ import Testing
         #expect(Self.report(Self.lines.reversed()).whatIf?.outcomes == Self.expected)
         var empty = LogReport(whatIf: DelayWhatIf(delays: [60, 120, 600], delayInForce: 300))
         empty.append(Self.report(Self.lines))
-        #expect(empty.emptyCopy.whatIf?.outcomes.allSatisfy { $0.paid.isEmpty } == true && empty.whatIf?.outcomes == Self.expected)
+        #expect(empty.emptyCopy().whatIf?.outcomes.allSatisfy { $0.paid.isEmpty } == true && empty.whatIf?.outcomes == Self.expected)
     }
 
     /// A retry passed younger than the delay in force, or an early refusal older than it: the log was written
